@@ -1,0 +1,8 @@
+# evonas_target_warnings(<target>): the warnings evonas's own tests, examples
+# and benchmarks build with. Not applied to users' targets.
+function(evonas_target_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                             -Wnon-virtual-dtor -Winvalid-pch)
+  endif()
+endfunction()
