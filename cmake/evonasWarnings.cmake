@@ -3,6 +3,8 @@
 function(evonas_target_warnings target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-                                             -Wnon-virtual-dtor -Winvalid-pch)
+                                             -Wnon-virtual-dtor -Winvalid-pch
+                                             # designated initialisers leave fields at their defaults on purpose
+                                             -Wno-missing-field-initializers)
   endif()
 endfunction()

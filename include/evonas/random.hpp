@@ -12,6 +12,8 @@
 #include <span>
 #include <string>
 
+#include <fmt/format.h>
+
 #include <evonas/error.hpp>
 
 namespace evonas {

@@ -73,7 +73,7 @@ bool apply_mutation(M& mutation, G& genome, const SearchSpace& space, Rng& rng) 
 /// An operator's name for logs: its name() when it has one, else `fallback`.
 template <class Op>
 std::string operator_name(const Op& op, std::string fallback = "custom") {
-    if constexpr (requires { { op.name() } -> std::convertible_to<std::string>; }) {
+    if constexpr (requires { std::string(op.name()); }) {
         return std::string(op.name());
     } else {
         return fallback;

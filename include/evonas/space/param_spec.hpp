@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <evonas/error.hpp>
 #include <evonas/random.hpp>
@@ -198,7 +199,7 @@ struct ParamSpec {
                     const double next = clamp_real(quantize_real(log ? std::exp(y) : y));
                     if (next != value) return next;
                 }
-                return sample(rng);
+                return value != lo ? lo : hi;  // a range too narrow to move in: take an end
             }
             case ParamKind::choice: {
                 const auto n = choices.size();

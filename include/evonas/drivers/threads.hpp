@@ -1,0 +1,284 @@
+// evonas: the in-process thread driver. W workers, one Trainer each (made by
+// your factory from the worker index, e.g. to pick a GPU); a worker that
+// finishes a job gets the next one at once (steady state, no generations).
+//
+//     auto result = evonas::evolve(space, [](std::size_t worker) { return MyTrainer(worker); },
+//                                  evonas::RunOptions{.evolution = {.population = 16},
+//                                                     .workers = 2, .run_dir = "run1"},
+//                                  seeds);
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <evonas/engine/island_model.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/error.hpp>
+#include <evonas/io/checkpoint.hpp>
+#include <evonas/io/lineage.hpp>
+#include <evonas/io/progress.hpp>
+#include <evonas/io/run_directory.hpp>
+
+namespace evonas {
+
+/// Options of a run with the thread driver: the evolution's own options
+/// plus workers, files and deadlines.
+struct RunOptions {
+    EvolutionOptions evolution{};
+    std::size_t workers = 1;
+    std::filesystem::path run_dir;            ///< empty: write no files
+    bool resume = false;                      ///< continue the run in run_dir
+    std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: at the end only)
+    double job_timeout_seconds = 0.0;         ///< a job's deadline (0: none)
+    bool progress = true;                     ///< the console progress line (only on a terminal)
+
+    /// Throws ConfigError naming the field ("RunOptions.workers", ...).
+    void validate() const {
+        if (workers == 0) throw ConfigError("RunOptions.workers", "must be at least 1, got 0");
+        if (!(job_timeout_seconds >= 0.0) || std::isinf(job_timeout_seconds)) {
+            throw ConfigError("RunOptions.job_timeout_seconds",
+                              fmt::format("must be a finite number >= 0, got {}", job_timeout_seconds));
+        }
+        if (resume && run_dir.empty()) {
+            throw ConfigError("RunOptions.resume", "needs a run_dir to resume from");
+        }
+        evolution.validate();
+    }
+};
+
+namespace detail {
+
+/// Restores `model` from the run directory (checkpoint + newer lineage lines)
+/// and returns the lineage log to append to.
+inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>& model, const RunPaths& paths,
+                                                  const nlohmann::json& identity, const nlohmann::json& extra,
+                                                  bool resume) {
+    const auto& space = model.space();
+    if (!prepare_run_directory(paths, identity, extra, resume)) {
+        return std::make_shared<LineageLog>(paths.lineage(), space, 0);
+    }
+    std::size_t covered = 0;  // lineage records the checkpoint already holds
+    if (std::filesystem::exists(paths.checkpoint())) {
+        const auto snapshot = read_checkpoint(paths.checkpoint());
+        restore_model(model, snapshot, paths.checkpoint().string());
+        covered = snapshot.value("lineage_records", std::size_t{0});
+    }
+    auto lineage = read_lineage(paths.lineage(), space);
+    if (lineage.records.size() < covered) {
+        throw ConfigError("run_dir", fmt::format("{} has {} job lines but the checkpoint covers {}: the log "
+                                                 "was truncated or replaced; refusing to resume",
+                                                 paths.lineage().string(), lineage.records.size(), covered));
+    }
+    double elapsed = model.progress().elapsed_seconds;
+    for (std::size_t i = covered; i < lineage.records.size(); ++i) {
+        model.replay(lineage.records[i]);
+        elapsed = std::max(elapsed, lineage.records[i].work.finished);
+    }
+    model.set_elapsed(elapsed);
+    trim_lineage(paths.lineage(), lineage);
+    return std::make_shared<LineageLog>(paths.lineage(), space, lineage.records.size());
+}
+
+}  // namespace detail
+
+/// Evolves networks for `space` with `options.workers` threads, each with
+/// its own trainer from `make_trainer(worker_index)`. Seeds (e.g. your
+/// hand-designed network, see parse_genome) are evaluated first. A trainer
+/// that throws or returns NaN yields a failed result and the run goes on; a
+/// job past its deadline is asked to stop (stop token) and recorded as timed
+/// out. With a run_dir, every finished job is logged and checkpoints are
+/// written; `resume` continues such a run without losing or retraining any
+/// finished job. With one worker a run is reproducible, also across resumes.
+template <class Factory>
+EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& make_trainer,
+                                          const RunOptions& options,
+                                          std::vector<Genome<LayerGene>> seeds = {},
+                                          EvolutionOperators<Genome<LayerGene>> operators = {},
+                                          ObserverList<Genome<LayerGene>> observers = {}) {
+    using G = Genome<LayerGene>;
+    static_assert(std::is_invocable_v<Factory&, std::size_t>,
+                  "evolve: make_trainer must be callable as make_trainer(std::size_t worker_index)");
+    using TrainerType = std::remove_cvref_t<std::invoke_result_t<Factory&, std::size_t>>;
+    static_assert(TrainerEvaluates<TrainerType, G>,
+                  "evolve: the trainer must have evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
+                  "returning evonas::Fitness (see docs/trainer.md)");
+    options.validate();
+
+    IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
+    const RunPaths paths{options.run_dir};
+    const bool files = !options.run_dir.empty();
+    std::shared_ptr<LineageLog> log;
+    if (files) {
+        const nlohmann::json extra{{"driver", "threads"}, {"workers", options.workers},
+                                   {"stop", stop_to_json(options.evolution.stop)}};
+        log = detail::open_run_files(model, paths, run_identity(space, options.evolution, seeds), extra,
+                                     options.resume);
+        model.add_observer(log);
+    }
+    if (options.progress) model.add_observer(std::make_shared<ConsoleProgress>(options.workers));
+    for (auto& o : observers) model.add_observer(std::move(o));
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::exception_ptr error;
+    struct Running {
+        bool active = false;
+        std::stop_source stop;
+        std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    };
+    std::vector<Running> running(options.workers);
+    const auto start = std::chrono::steady_clock::now();
+    const double offset = model.progress().elapsed_seconds;
+    const auto clock = [&] {
+        return offset + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    const auto checkpoint = [&] {  // called with the mutex held
+        if (!files) return;
+        write_checkpoint(paths.checkpoint(), model_snapshot(model), {{"lineage_records", log->records()}});
+        if (const auto result = model.result(); result.best) write_best(paths, *result.best, space);
+        const auto progress_now = model.progress();
+        for (const auto& o : model.observers()) o->on_checkpoint(paths.checkpoint(), progress_now);
+    };
+    const auto fail = [&](std::exception_ptr e) {  // called with the mutex held
+        if (!error) error = e;
+        model.request_stop("error");
+        for (auto& r : running) {
+            if (r.active) r.stop.request_stop();
+        }
+        changed.notify_all();
+    };
+
+    auto worker = [&](std::size_t w) {
+        try {
+            auto trainer = make_trainer(w);
+            const typename IslandModel<G>::Prepare prepare = [&trainer](G& genome) {
+                return trainer_check(trainer, genome);
+            };
+            for (;;) {
+                std::optional<Job<G>> job;
+                std::stop_token token;
+                std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+                {
+                    std::unique_lock lock(mutex);
+                    for (;;) {
+                        if (error) return;
+                        model.set_elapsed(clock());
+                        job = model.propose_next(prepare);
+                        if (job) break;
+                        if (model.done()) {
+                            changed.notify_all();
+                            return;
+                        }
+                        // Jobs of other workers are in flight; wait for one to finish.
+                        changed.wait_for(lock, std::chrono::milliseconds(50));
+                    }
+                    auto& r = running[w];
+                    r = Running{};
+                    r.active = true;
+                    if (options.job_timeout_seconds > 0) {
+                        r.deadline = std::chrono::steady_clock::now() +
+                                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                         std::chrono::duration<double>(options.job_timeout_seconds));
+                    }
+                    deadline = r.deadline;
+                    token = r.stop.get_token();
+                }
+                const JobContext ctx{job->id, job->seed, w, job->island, deadline, token};
+                const double started = clock();
+                Fitness fitness;
+                try {
+                    fitness = trainer.evaluate(job->genome, ctx);
+                } catch (const std::exception& e) {
+                    fitness = Fitness::failed(fmt::format("the trainer threw: {}", e.what()));
+                } catch (...) {
+                    fitness = Fitness::failed("the trainer threw an exception that is not a std::exception");
+                }
+                const auto ended = std::chrono::steady_clock::now();
+                if (ended >= deadline) {
+                    fitness = Fitness::timed_out(fmt::format("the job ran past its {} s deadline",
+                                                             options.job_timeout_seconds));
+                } else if (token.stop_requested() && fitness.ok()) {
+                    fitness = Fitness::timed_out("stopped because the run ended");
+                }
+                {
+                    std::lock_guard lock(mutex);
+                    running[w].active = false;
+                    if (error) return;
+                    model.set_elapsed(clock());
+                    model.complete(job->id, std::move(fitness), WorkInfo{w, started, clock()});
+                    if (options.checkpoint_interval && model.counts().finished % options.checkpoint_interval == 0) {
+                        checkpoint();
+                    }
+                }
+                changed.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            fail(std::current_exception());
+        }
+    };
+
+    std::vector<std::jthread> threads;
+    {
+        // The watchdog stops jobs past their deadline, and running jobs once
+        // the run's time budget is spent.
+        std::jthread watchdog([&](std::stop_token stop) {
+            std::unique_lock lock(mutex);
+            while (!stop.stop_requested()) {
+                const auto now = std::chrono::steady_clock::now();
+                model.set_elapsed(clock());
+                const bool out_of_time = options.evolution.stop.max_seconds > 0 &&
+                                         clock() >= options.evolution.stop.max_seconds;
+                for (auto& r : running) {
+                    if (r.active && (now >= r.deadline || out_of_time)) r.stop.request_stop();
+                }
+                if (out_of_time) changed.notify_all();
+                changed.wait_for(lock, std::chrono::milliseconds(20));
+            }
+        });
+        for (std::size_t w = 0; w < options.workers; ++w) {
+            threads.emplace_back([&, w] {
+                worker(w);
+                changed.notify_all();
+            });
+        }
+        for (auto& t : threads) t.join();
+        watchdog.request_stop();
+    }
+
+    std::lock_guard lock(mutex);
+    model.set_elapsed(clock());
+    const auto progress_now = model.progress();
+    if (!error) {
+        try {
+            checkpoint();
+        } catch (...) {
+            error = std::current_exception();
+        }
+    }
+    for (const auto& o : model.observers()) {
+        try {
+            o->on_end(progress_now);
+        } catch (...) {
+            if (!error) error = std::current_exception();
+        }
+    }
+    if (error) std::rethrow_exception(error);
+    return model.result();
+}
+
+}  // namespace evonas

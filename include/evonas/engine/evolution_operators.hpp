@@ -1,0 +1,79 @@
+// evonas: the operators one run uses, type-erased so any lambda fits.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include <evonas/engine/individual.hpp>
+#include <evonas/operators/operators.hpp>
+
+namespace evonas {
+
+/// The operators an IslandModel breeds with. Every member has a default, so
+/// `EvolutionOperators<>{}` works; replace any with a built-in or a lambda:
+///
+///     auto ops = EvolutionOperators<>::defaults(options);
+///     ops.crossover = make_crossover(SectionExchangeCrossover{});
+///
+/// Thread safety: an IslandModel calls them from the thread that calls
+/// propose()/complete(); they need not be thread-safe.
+template <class G = Genome<LayerGene>>
+struct EvolutionOperators {
+    using Population = std::span<const Individual<G>>;
+
+    /// A mutation with its name ("mutation:" + name is logged per job).
+    /// Returns the name of what it applied ("" when nothing applied).
+    std::function<std::string(G&, const SearchSpace&, Rng&)> mutate;
+    std::function<G(const G&, const G&, const SearchSpace&, Rng&)> crossover;
+    std::string crossover_name = "one_point";
+    std::function<std::size_t(Population, Rng&)> select;
+    std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)> replace;
+
+    /// MutationMix::standard(), OnePointCrossover, tournament selection of
+    /// options.tournament_size, ReplaceWorst.
+    static EvolutionOperators defaults(std::size_t tournament_size) {
+        EvolutionOperators ops;
+        ops.mutate = make_mutation(MutationMix::standard());
+        ops.crossover = OnePointCrossover{};
+        ops.crossover_name = std::string(OnePointCrossover{}.name());
+        ops.select = make_selection(TournamentSelection{tournament_size});
+        ops.replace = make_replacement(ReplaceWorst{});
+        return ops;
+    }
+
+    /// Wraps any Mutation (a MutationMix reports the names it applied).
+    template <class M>
+    static std::function<std::string(G&, const SearchSpace&, Rng&)> make_mutation(M mutation) {
+        return [m = std::move(mutation)](G& genome, const SearchSpace& space, Rng& rng) mutable
+               -> std::string {
+            if (!apply_mutation<G>(m, genome, space, rng)) return {};
+            if constexpr (requires { m.last_applied(); }) {
+                return std::string(m.last_applied());
+            } else {
+                return operator_name(m, "custom");
+            }
+        };
+    }
+
+    template <class S>
+    static std::function<std::size_t(Population, Rng&)> make_selection(S selection) {
+        return [s = std::move(selection)](Population population, Rng& rng) mutable {
+            return static_cast<std::size_t>(s(population, rng));
+        };
+    }
+
+    template <class R>
+    static std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)>
+    make_replacement(R replacement) {
+        return [r = std::move(replacement)](Population population, const Individual<G>& newcomer,
+                                            Rng& rng) mutable -> std::optional<std::size_t> {
+            return r(population, newcomer, rng);
+        };
+    }
+};
+
+}  // namespace evonas

@@ -1,0 +1,104 @@
+// evonas: the records the engine keeps: a job sent to a worker, a finished
+// job, and a population member.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <evonas/engine/fitness.hpp>
+
+namespace evonas {
+
+/// How a job's genome came to be.
+enum class Origin {
+    seed,       ///< one of the user's seed genomes
+    random,     ///< drawn at random (initial population, or a fallback)
+    bred,       ///< selection + crossover and/or mutation
+    retry,      ///< proposed again after its worker was lost or the run resumed
+    duplicate,  ///< identical to an evaluated genome whose fitness was reused
+};
+
+inline constexpr std::string_view to_string(Origin o) noexcept {
+    switch (o) {
+        case Origin::seed: return "seed";
+        case Origin::random: return "random";
+        case Origin::bred: return "bred";
+        case Origin::retry: return "retry";
+        case Origin::duplicate: return "duplicate";
+    }
+    return "?";
+}
+
+/// Where an island's proposal side stood right after a job was proposed:
+/// enough to continue proposing exactly as before when a run is resumed.
+struct IslandCursor {
+    std::uint64_t seq = 0;               ///< proposals made by the island (this one included)
+    std::size_t seeds_used = 0;          ///< seed genomes handed out
+    std::size_t initial_proposed = 0;    ///< seeds + random genomes of the initial phase
+    std::uint64_t proposed = 0;          ///< jobs of the island handed to workers (this one included)
+    std::uint64_t duplicates = 0;        ///< twins the island bred so far
+    std::string rng;                     ///< Rng::state_string() of the breeding generator
+
+    friend bool operator==(const IslandCursor&, const IslandCursor&) = default;
+};
+
+/// One network to train: what a driver sends to a worker.
+template <class G>
+struct Job {
+    std::uint64_t id = 0;       ///< unique in the run; island = id % islands
+    std::size_t island = 0;
+    std::uint64_t seed = 0;     ///< derive_seed(run seed, id)
+    G genome{};
+    std::uint64_t hash = 0;     ///< genome_hash of genome
+    std::vector<std::uint64_t> parents;  ///< ids of the parents (empty for seeds and random)
+    std::string op;             ///< "seed", "random", "mutation:insert_layer", "crossover:one_point+...", ...
+    Origin origin = Origin::random;
+    std::string check_note;     ///< what the trainer's check repaired, if anything
+    IslandCursor cursor;        ///< the island's proposal state right after this job
+};
+
+/// When and where a job ran, as the driver saw it (seconds since the run start).
+struct WorkInfo {
+    std::size_t worker = 0;
+    double started = 0.0;
+    double finished = 0.0;
+};
+
+/// A finished job: the job, its fitness and where it ran.
+template <class G>
+struct JobRecord {
+    Job<G> job;
+    Fitness fitness;
+    WorkInfo work;
+    bool trained = true;  ///< false when the fitness was reused (duplicate) or the check rejected it
+};
+
+/// A population member. Satisfies the Scored concept (score, id).
+template <class G>
+struct Individual {
+    G genome{};
+    double score = 0.0;      ///< fitness.rank_score()
+    std::uint64_t id = 0;    ///< the job id that produced it (smaller = older)
+    std::uint64_t hash = 0;
+    Fitness fitness;
+};
+
+/// Counters over the whole run.
+struct RunCounts {
+    std::uint64_t proposed = 0;     ///< jobs handed to workers
+    std::uint64_t finished = 0;     ///< jobs finished (any status), excluding reused duplicates
+    std::uint64_t ok = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t invalid = 0;      ///< rejected by the check or by the trainer
+    std::uint64_t timed_out = 0;
+    std::uint64_t duplicates = 0;   ///< children identical to an evaluated or in-flight genome
+    std::uint64_t migrations = 0;   ///< migrant batches sent
+    std::uint64_t migrants = 0;     ///< individuals received by islands
+
+    friend bool operator==(const RunCounts&, const RunCounts&) = default;
+};
+
+}  // namespace evonas

@@ -1,0 +1,593 @@
+// evonas: the evolution state machine. No threads, no clocks, no I/O:
+// drivers (threads, simulation, MPI) own time and transport and only call
+// propose() and complete().
+//
+//     IslandModel<> model(space, options, seeds);
+//     auto job = model.propose(island);   // child genome + id + parents + operator + seed
+//     model.complete(job->id, fitness);   // insert, replace, maybe migrate
+//
+// Each island is a steady-state population: as soon as a job finishes it is
+// inserted (replacement policy) and the island can propose the next child.
+// There are no generations and no barriers.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <evonas/engine/evolution_operators.hpp>
+#include <evonas/engine/fitness.hpp>
+#include <evonas/engine/individual.hpp>
+#include <evonas/engine/island.hpp>
+#include <evonas/engine/observer.hpp>
+#include <evonas/engine/options.hpp>
+#include <evonas/engine/progress.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/error.hpp>
+#include <evonas/genome/hash.hpp>
+#include <evonas/genome/random_genome.hpp>
+#include <evonas/genome/validate.hpp>
+#include <evonas/random.hpp>
+#include <evonas/space/search_space.hpp>
+
+namespace evonas {
+
+namespace detail {
+struct IslandModelAccess;  // snapshot and restore (engine/model_state.hpp)
+}
+
+/// The best individuals of a run and its counters.
+template <class G>
+struct EvolutionResult {
+    std::optional<Individual<G>> best;                  ///< best ok individual overall
+    std::vector<std::optional<Individual<G>>> island_best;
+    std::vector<Individual<G>> hall_of_fame;            ///< best first, distinct genomes
+    RunCounts counts{};
+    double elapsed_seconds = 0.0;
+    std::string stop_reason;
+};
+
+/// The asynchronous island model. Thread safety: none; a driver calls
+/// propose()/complete() from one thread at a time (the thread driver holds a
+/// mutex around them). Cost per job: microseconds.
+template <class G = Genome<LayerGene>>
+class IslandModel {
+public:
+    using genome_type = G;
+    /// A pre-dispatch check (usually the trainer's check): may repair the
+    /// genome in place or reject it.
+    using Prepare = std::function<Check(G&)>;
+
+    IslandModel(SearchSpace space, EvolutionOptions options, std::vector<G> seeds = {},
+                EvolutionOperators<G> operators = {})
+        : space_(std::move(space)), options_(std::move(options)), ops_(std::move(operators)) {
+        options_.validate();
+        auto defaults = EvolutionOperators<G>::defaults(options_.tournament_size);
+        if (!ops_.mutate) ops_.mutate = std::move(defaults.mutate);
+        if (!ops_.crossover) {
+            ops_.crossover = std::move(defaults.crossover);
+            ops_.crossover_name = defaults.crossover_name;
+        }
+        if (!ops_.select) ops_.select = std::move(defaults.select);
+        if (!ops_.replace) ops_.replace = std::move(defaults.replace);
+
+        islands_.resize(options_.islands);
+        for (std::size_t i = 0; i < islands_.size(); ++i) {
+            islands_[i].breed_rng.reseed(derive_seed(derive_seed(options_.seed, i), 1));
+            islands_[i].event_rng.reseed(derive_seed(derive_seed(options_.seed, i), 2));
+        }
+        // Seeds first, spread over the islands; identical seeds are trained once.
+        std::vector<std::uint64_t> seen;
+        for (std::size_t k = 0; k < seeds.size(); ++k) {
+            validate_genome(seeds[k], space_, fmt::format("seeds[{}]", k));
+            const auto h = genome_hash(seeds[k], space_);
+            if (std::find(seen.begin(), seen.end(), h) != seen.end()) continue;
+            islands_[seen.size() % islands_.size()].seeds.push_back(std::move(seeds[k]));
+            seen.push_back(h);
+        }
+    }
+
+    const SearchSpace& space() const noexcept { return space_; }
+    const EvolutionOptions& options() const noexcept { return options_; }
+    std::size_t island_count() const noexcept { return islands_.size(); }
+    const Island<G>& island(std::size_t i) const { return islands_.at(i); }
+
+    /// Observers are told about every proposal, result, improvement and
+    /// migration (not during replay()).
+    void add_observer(std::shared_ptr<Observer<G>> observer) { observers_.push_back(std::move(observer)); }
+    const ObserverList<G>& observers() const noexcept { return observers_; }
+
+    /// The driver's clock: seconds since the run started (wall or virtual).
+    void set_elapsed(double seconds) noexcept { elapsed_ = seconds; }
+
+    /// The next job for `island`, or nullopt when the run is stopping or
+    /// every remaining evaluation is already in flight. `prepare` runs before
+    /// the job is handed out: a rejected genome is logged as invalid and
+    /// another is bred, so no worker time is spent on it.
+    std::optional<Job<G>> propose(std::size_t island, const Prepare& prepare = {}) {
+        if (island >= islands_.size()) {
+            throw ConfigError("island", fmt::format("island {} does not exist (the run has {})",
+                                                    island, islands_.size()));
+        }
+        if (stopping() || budget_spent()) return std::nullopt;
+        merge_inbox(island);
+        auto& is = islands_[island];
+        if (!is.retry.empty()) {
+            Job<G> job = std::move(is.retry.front());
+            is.retry.erase(is.retry.begin());
+            return dispatch(std::move(job));
+        }
+        std::string last_rejection;
+        for (int attempt = 0; attempt < max_rejections; ++attempt) {
+            Job<G> job = make_child(island, prepare);
+            if (!job.check_note.empty() && job.check_note.rfind("invalid: ", 0) == 0) {
+                last_rejection = job.check_note.substr(9);
+                auto reason = last_rejection;
+                job.check_note.clear();
+                finish(std::move(job), Fitness::invalid(std::move(reason)), WorkInfo{}, false);
+                if (stopping()) return std::nullopt;
+                continue;
+            }
+            if (job.origin == Origin::duplicate) continue;  // reused a twin's fitness; breed another
+            return dispatch(std::move(job));
+        }
+        throw Error(fmt::format(
+            "{} genomes in a row were rejected before dispatch; the search space and the "
+            "trainer's check disagree. Last reason: {}",
+            max_rejections, last_rejection));
+    }
+
+    /// The next job from any island, islands taken in turn (the thread and
+    /// simulation drivers use this; the turn is part of the checkpoint, so a
+    /// one-worker run resumes exactly). nullopt as for propose().
+    std::optional<Job<G>> propose_next(const Prepare& prepare = {}) {
+        for (std::size_t k = 0; k < islands_.size(); ++k) {
+            const auto island = (next_island_ + k) % islands_.size();
+            if (auto job = propose(island, prepare)) {
+                next_island_ = (island + 1) % islands_.size();
+                return job;
+            }
+            if (stopping() || budget_spent()) break;
+        }
+        return std::nullopt;
+    }
+
+    /// Records the result of job `job_id` (from propose()): counts it, inserts
+    /// it into its island, updates the best and the hall of fame, and sends
+    /// migrants when the island's interval is reached. A NaN or infinite
+    /// score becomes a failed fitness. Throws Error for an unknown job id.
+    JobRecord<G> complete(std::uint64_t job_id, Fitness fitness, WorkInfo work = {}) {
+        auto it = in_flight_.find(job_id);
+        if (it == in_flight_.end()) {
+            throw Error(fmt::format("complete(): job {} is not in flight (finished twice, or never proposed)", job_id));
+        }
+        Job<G> job = std::move(it->second);
+        in_flight_.erase(it);
+        return finish(std::move(job), sanitize(std::move(fitness)), work, true);
+    }
+
+    /// Re-applies a finished job read back from the lineage log when a run
+    /// resumes: the same bookkeeping as complete(), without observers, and
+    /// the island's proposal state moves to the record's cursor when it is
+    /// the newest seen. A job of the checkpoint's retry list is dropped.
+    void replay(const JobRecord<G>& record) {
+        const auto island = record.job.island;
+        if (island >= islands_.size()) {
+            throw Error(fmt::format("replay: job {} names island {}, the run has {}", record.job.id,
+                                    island, islands_.size()));
+        }
+        auto& is = islands_[island];
+        if (record.job.cursor.seq > is.seq) {
+            is.seq = record.job.cursor.seq;
+            is.seeds_used = record.job.cursor.seeds_used;
+            is.initial_proposed = record.job.cursor.initial_proposed;
+            is.proposed = record.job.cursor.proposed;
+            is.duplicates = record.job.cursor.duplicates;
+            is.breed_rng.set_state_string(record.job.cursor.rng);
+        }
+        next_island_ = (island + 1) % islands_.size();
+        std::erase_if(is.retry, [&](const Job<G>& j) { return j.id == record.job.id; });
+        in_flight_.erase(record.job.id);
+        replaying_ = true;
+        try {
+            finish(record.job, record.fitness, record.work, record.trained);
+        } catch (...) {
+            replaying_ = false;
+            throw;
+        }
+        replaying_ = false;
+    }
+
+    /// Moves every in-flight job to its island's retry list (a driver calls
+    /// this when workers are lost, and restore() for jobs in flight at a
+    /// checkpoint): they are proposed again first, with the same id.
+    void requeue_in_flight() {
+        for (auto& [id, job] : in_flight_) {
+            job.origin = Origin::retry;
+            islands_[job.island].retry.push_back(std::move(job));
+        }
+        in_flight_.clear();
+        for (auto& is : islands_) {
+            std::sort(is.retry.begin(), is.retry.end(),
+                      [](const Job<G>& a, const Job<G>& b) { return a.id < b.id; });
+        }
+    }
+
+    /// True once a stop criterion is met (the reason is stop_reason()).
+    bool stopping() const {
+        if (!stop_reason_.empty()) return true;
+        const auto& stop = options_.stop;
+        std::string reason;
+        if (stop.max_evaluations && counts_.finished >= stop.max_evaluations) reason = "max_evaluations";
+        else if (stop.max_seconds > 0.0 && elapsed_ >= stop.max_seconds) reason = "max_seconds";
+        else if (stop.target_score && best_score_ >= *stop.target_score) reason = "target_score";
+        else if (stop.patience && since_improvement_ >= stop.patience) reason = "patience";
+        else if (stop.callback && stop.callback(progress())) reason = "callback";
+        if (!reason.empty()) stop_reason_ = std::move(reason);
+        return !stop_reason_.empty();
+    }
+
+    /// Stops the run now (e.g. on a signal); in-flight jobs may still complete.
+    void request_stop(std::string reason = "requested") {
+        if (stop_reason_.empty()) stop_reason_ = std::move(reason);
+    }
+
+    /// True when nothing is in flight and no job can be proposed any more.
+    bool done() const { return in_flight_.empty() && (stopping() || budget_spent()); }
+
+    const std::string& stop_reason() const noexcept { return stop_reason_; }
+    std::size_t in_flight() const noexcept { return in_flight_.size(); }
+
+    /// The run's counters (proposals and duplicates summed over islands).
+    RunCounts counts() const noexcept {
+        RunCounts c = counts_;
+        c.proposed = 0;
+        c.duplicates = 0;
+        for (const auto& is : islands_) {
+            c.proposed += is.proposed;
+            c.duplicates += is.duplicates;
+        }
+        return c;
+    }
+
+    Progress progress() const {
+        Progress p;
+        p.counts = counts();
+        p.best_score = best_score_;
+        p.best_id = best_id_;
+        p.elapsed_seconds = elapsed_;
+        p.in_flight = in_flight_.size();
+        p.max_evaluations = options_.stop.max_evaluations;
+        p.since_improvement = since_improvement_;
+        return p;
+    }
+
+    EvolutionResult<G> result() const {
+        EvolutionResult<G> r;
+        r.hall_of_fame = hall_;
+        if (!hall_.empty()) r.best = hall_.front();
+        for (const auto& is : islands_) r.island_best.push_back(is.best);
+        r.counts = counts();
+        r.elapsed_seconds = elapsed_;
+        r.stop_reason = stop_reason_;
+        return r;
+    }
+
+private:
+    friend struct detail::IslandModelAccess;
+    static constexpr int max_rejections = 64;
+
+    bool budget_spent() const noexcept {
+        const auto max = options_.stop.max_evaluations;
+        return max != 0 && counts_.finished + in_flight_.size() >= max;
+    }
+
+    std::size_t breeding_minimum() const noexcept {
+        return std::min(options_.population, std::max<std::size_t>(2, options_.tournament_size));
+    }
+
+    // Breeds (or takes a seed or a random genome for) `island`, runs the
+    // check, and resolves duplicates. A rejected child comes back with
+    // check_note "invalid: <reason>"; a reused twin with origin retry.
+    Job<G> make_child(std::size_t island, const Prepare& prepare) {
+        auto& is = islands_[island];
+        Job<G> job;
+        job.island = island;
+        std::size_t tries = 0;
+        bool force_random = false;
+        for (;;) {
+            draw_genome(is, job, force_random);
+            if (prepare) {
+                const Check check = prepare(job.genome);
+                if (check.verdict == Check::Verdict::invalid) {
+                    job.check_note = "invalid: " + check.reason;
+                    break;
+                }
+                if (check.verdict == Check::Verdict::repaired) {
+                    if (auto problem = genome_problem(job.genome, space_); !problem.empty()) {
+                        job.check_note = "invalid: the repaired genome left the space: " + problem;
+                        break;
+                    }
+                    job.check_note = check.reason;
+                }
+            }
+            job.hash = genome_hash(job.genome, space_);
+            auto known = known_.find(job.hash);
+            if (known == known_.end() || options_.duplicates == DuplicatePolicy::allow ||
+                job.origin == Origin::seed) {
+                break;
+            }
+            ++is.duplicates;
+            if (options_.duplicates == DuplicatePolicy::reuse_fitness && known->second.finished) {
+                assign_id(is, job, false);
+                job.origin = Origin::duplicate;
+                job.op += "+duplicate_of:" + std::to_string(known->second.id);
+                finish(job, known->second.fitness, WorkInfo{}, false);
+                return job;
+            }
+            if (++tries > options_.max_rebreed) {
+                if (job.origin == Origin::random) break;  // the random fallback is a twin too: train it
+                force_random = true;
+            }
+        }
+        assign_id(is, job, job.check_note.rfind("invalid: ", 0) != 0);
+        return job;
+    }
+
+    void draw_genome(Island<G>& is, Job<G>& job, bool force_random) {
+        job.parents.clear();
+        const bool initial = is.initial_proposed < options_.population;
+        if (is.seeds_used < is.seeds.size()) {
+            job.genome = is.seeds[is.seeds_used++];
+            job.origin = Origin::seed;
+            job.op = "seed";
+            ++is.initial_proposed;
+            return;
+        }
+        if (force_random || initial || is.population.size() < breeding_minimum()) {
+            job.genome = random_genome(space_, is.breed_rng);
+            job.origin = Origin::random;
+            job.op = "random";
+            if (initial && !force_random) ++is.initial_proposed;
+            return;
+        }
+        const auto population = std::span<const Individual<G>>(is.population);
+        const auto a = ops_.select(population, is.breed_rng);
+        job.origin = Origin::bred;
+        if (population.size() >= 2 && is.breed_rng.chance(options_.crossover_probability)) {
+            auto b = ops_.select(population, is.breed_rng);
+            if (b == a) b = ops_.select(population, is.breed_rng);
+            job.genome = ops_.crossover(population[a].genome, population[b].genome, space_, is.breed_rng);
+            job.op = "crossover:" + ops_.crossover_name;
+            job.parents = {population[a].id, population[b].id};
+            if (is.breed_rng.chance(options_.mutate_after_crossover)) {
+                const auto name = ops_.mutate(job.genome, space_, is.breed_rng);
+                if (!name.empty()) job.op += "+mutation:" + name;
+            }
+        } else {
+            job.genome = population[a].genome;
+            job.parents = {population[a].id};
+            std::string name;
+            for (int t = 0; t < 4 && name.empty(); ++t) name = ops_.mutate(job.genome, space_, is.breed_rng);
+            job.op = "mutation:" + (name.empty() ? std::string("none") : name);
+        }
+    }
+
+    // `dispatched`: the job goes to a worker (dispatch() counts it then).
+    void assign_id(Island<G>& is, Job<G>& job, bool dispatched) {
+        job.id = is.seq * islands_.size() + job.island;
+        ++is.seq;
+        job.seed = derive_seed(options_.seed, job.id);
+        job.cursor = IslandCursor{is.seq, is.seeds_used, is.initial_proposed,
+                                  is.proposed + (dispatched ? 1 : 0), is.duplicates,
+                                  is.breed_rng.state_string()};
+    }
+
+    Job<G> dispatch(Job<G> job) {
+        known_.try_emplace(job.hash, Known{false, job.id, Fitness{}});
+        ++islands_[job.island].proposed;
+        const auto progress_now = progress();
+        for (auto& o : observers_) o->on_proposed(job, progress_now);
+        auto copy = job;
+        in_flight_.emplace(job.id, std::move(job));
+        return copy;
+    }
+
+    JobRecord<G> finish(Job<G> job, Fitness fitness, WorkInfo work, bool trained) {
+        auto& is = islands_[job.island];
+        merge_inbox(job.island);
+        const bool reused = !trained && job.origin == Origin::duplicate;
+        if (!reused) {
+            switch (fitness.status) {
+                case FitnessStatus::ok: ++counts_.ok; break;
+                case FitnessStatus::failed: ++counts_.failed; break;
+                case FitnessStatus::invalid: ++counts_.invalid; break;
+                case FitnessStatus::timed_out: ++counts_.timed_out; break;
+            }
+            // Jobs rejected before dispatch never used a worker: they do not
+            // count against max_evaluations.
+            if (trained) ++counts_.finished;
+        }
+        if (trained) {
+            auto& known = known_[job.hash];
+            known = Known{true, job.id, fitness};
+        }
+        bool improved = false;
+        if (fitness.ok()) {
+            Individual<G> member{job.genome, fitness.rank_score(), job.id, job.hash, fitness};
+            if (!is.best || member.score > is.best->score) is.best = member;
+            add_to_hall(member);
+            if (member.score > best_score_) {
+                best_score_ = member.score;
+                best_id_ = job.id;
+                improved = true;
+            }
+            insert(is, std::move(member));
+        }
+        if (trained) since_improvement_ = improved ? 0 : since_improvement_ + 1;
+        JobRecord<G> record{std::move(job), std::move(fitness), work, trained};
+        if (!replaying_) {
+            const auto progress_now = progress();
+            for (auto& o : observers_) o->on_finished(record, progress_now);
+            if (improved) {
+                for (auto& o : observers_) o->on_improved(record, progress_now);
+            }
+        }
+        if (trained) {
+            ++is.finished;
+            maybe_migrate(record.job.island);
+        }
+        return record;
+    }
+
+    void insert(Island<G>& is, Individual<G> member) {
+        for (const auto& m : is.population) {
+            if (m.hash == member.hash) return;  // already there (a migrant twin)
+        }
+        if (is.population.size() < options_.population) {
+            is.population.push_back(std::move(member));
+            return;
+        }
+        const auto slot = ops_.replace(std::span<const Individual<G>>(is.population), member, is.event_rng);
+        if (slot && *slot < is.population.size()) is.population[*slot] = std::move(member);
+    }
+
+    void add_to_hall(const Individual<G>& member) {
+        for (const auto& h : hall_) {
+            if (h.hash == member.hash) return;
+        }
+        const auto pos = std::find_if(hall_.begin(), hall_.end(),
+                                      [&](const Individual<G>& h) { return h.score < member.score; });
+        if (static_cast<std::size_t>(pos - hall_.begin()) >= options_.hall_of_fame) return;
+        hall_.insert(pos, member);
+        if (hall_.size() > options_.hall_of_fame) hall_.pop_back();
+    }
+
+    void maybe_migrate(std::size_t from) {
+        const auto& m = options_.migration;
+        if (m.topology == MigrationTopology::none || islands_.size() < 2) return;
+        auto& is = islands_[from];
+        if (++is.since_migration < m.interval || is.population.empty()) return;
+        is.since_migration = 0;
+        std::vector<std::size_t> targets;
+        switch (m.topology) {
+            case MigrationTopology::ring: targets = {(from + 1) % islands_.size()}; break;
+            case MigrationTopology::fully_connected:
+                for (std::size_t t = 0; t < islands_.size(); ++t) {
+                    if (t != from) targets.push_back(t);
+                }
+                break;
+            case MigrationTopology::random: {
+                auto t = is.event_rng.index(islands_.size() - 1);
+                targets = {t >= from ? t + 1 : t};
+                break;
+            }
+            case MigrationTopology::none: return;
+        }
+        const auto migrants = pick_migrants(is);
+        MigrationEvent event{from, 0, {}};
+        for (const auto& mi : migrants) event.ids.push_back(mi.id);
+        for (auto to : targets) {
+            auto& inbox = islands_[to].inbox;
+            inbox.insert(inbox.end(), migrants.begin(), migrants.end());
+            ++counts_.migrations;
+            event.to = to;
+            if (!replaying_) {
+                const auto progress_now = progress();
+                for (auto& o : observers_) o->on_migrated(event, progress_now);
+            }
+        }
+    }
+
+    std::vector<Individual<G>> pick_migrants(Island<G>& is) {
+        std::vector<std::size_t> order(is.population.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        const auto k = std::min(options_.migration.migrants, order.size());
+        if (options_.migration.pick == MigrantPick::best) {
+            std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                              [&](std::size_t a, std::size_t b) {
+                                  return is.population[a].score > is.population[b].score ||
+                                         (is.population[a].score == is.population[b].score && a < b);
+                              });
+        } else {
+            for (std::size_t i = 0; i < k; ++i) {
+                std::swap(order[i], order[i + is.event_rng.index(order.size() - i)]);
+            }
+        }
+        std::vector<Individual<G>> out;
+        for (std::size_t i = 0; i < k; ++i) out.push_back(is.population[order[i]]);
+        return out;
+    }
+
+    // Migrants wait in the destination's inbox until that island next
+    // proposes or finishes a job: no island ever waits for another.
+    void merge_inbox(std::size_t island) {
+        auto& is = islands_[island];
+        if (is.inbox.empty()) return;
+        auto inbox = std::move(is.inbox);
+        is.inbox.clear();
+        for (auto& migrant : inbox) {
+            ++counts_.migrants;
+            if (std::any_of(is.population.begin(), is.population.end(),
+                            [&](const Individual<G>& m) { return m.hash == migrant.hash; })) {
+                continue;
+            }
+            if (is.population.size() < options_.population) {
+                is.population.push_back(std::move(migrant));
+                continue;
+            }
+            std::size_t slot = 0;
+            switch (options_.migration.replace) {
+                case MigrantReplace::worst:
+                    slot = static_cast<std::size_t>(
+                        std::min_element(is.population.begin(), is.population.end(),
+                                         [](const auto& a, const auto& b) { return a.score < b.score; }) -
+                        is.population.begin());
+                    if (is.population[slot].score > migrant.score) continue;
+                    break;
+                case MigrantReplace::random: slot = is.event_rng.index(is.population.size()); break;
+                case MigrantReplace::oldest:
+                    slot = static_cast<std::size_t>(
+                        std::min_element(is.population.begin(), is.population.end(),
+                                         [](const auto& a, const auto& b) { return a.id < b.id; }) -
+                        is.population.begin());
+                    break;
+            }
+            is.population[slot] = std::move(migrant);
+        }
+    }
+
+    struct Known {
+        bool finished = false;
+        std::uint64_t id = 0;
+        Fitness fitness;
+    };
+
+    SearchSpace space_;
+    EvolutionOptions options_;
+    EvolutionOperators<G> ops_;
+    std::vector<Island<G>> islands_;
+    std::unordered_map<std::uint64_t, Job<G>> in_flight_;
+    std::unordered_map<std::uint64_t, Known> known_;
+    std::vector<Individual<G>> hall_;
+    ObserverList<G> observers_;
+    RunCounts counts_{};
+    double best_score_ = -std::numeric_limits<double>::infinity();
+    std::uint64_t best_id_ = 0;
+    std::uint64_t since_improvement_ = 0;
+    double elapsed_ = 0.0;
+    std::size_t next_island_ = 0;
+    mutable std::string stop_reason_;
+    bool replaying_ = false;
+};
+
+}  // namespace evonas

@@ -1,0 +1,42 @@
+// evonas: hooks that watch a run. Every hook is optional (a no-op by
+// default): override only what you need.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include <evonas/engine/individual.hpp>
+#include <evonas/engine/progress.hpp>
+
+namespace evonas {
+
+/// A batch of migrants sent from one island to another.
+struct MigrationEvent {
+    std::size_t from = 0;
+    std::size_t to = 0;
+    std::vector<std::uint64_t> ids;  ///< ids of the individuals sent
+};
+
+/// Watches a run. The engine calls the hooks from the thread that calls
+/// propose()/complete() (a driver serialises those), so an observer needs no
+/// locking of its own unless it shares state with other threads.
+template <class G>
+class Observer {
+public:
+    virtual ~Observer() = default;
+    virtual void on_proposed(const Job<G>& /*job*/, const Progress& /*progress*/) {}
+    virtual void on_finished(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
+    virtual void on_improved(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
+    virtual void on_migrated(const MigrationEvent& /*event*/, const Progress& /*progress*/) {}
+    virtual void on_checkpoint(const std::filesystem::path& /*path*/, const Progress& /*progress*/) {}
+    /// Called once when the run ends (normally or by exception).
+    virtual void on_end(const Progress& /*progress*/) {}
+};
+
+template <class G>
+using ObserverList = std::vector<std::shared_ptr<Observer<G>>>;
+
+}  // namespace evonas

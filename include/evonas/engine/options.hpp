@@ -1,0 +1,140 @@
+// evonas: the options of an evolution run, validated in one place with
+// messages that name the field.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include <evonas/error.hpp>
+
+namespace evonas {
+
+/// Which islands send migrants to which.
+enum class MigrationTopology { none, ring, fully_connected, random };
+/// Which members of the source island migrate.
+enum class MigrantPick { best, random };
+/// Which member of the destination island a migrant replaces.
+enum class MigrantReplace { worst, random, oldest };
+/// What happens to a child identical (same canonical hash) to a genome
+/// already evaluated or in flight.
+enum class DuplicatePolicy {
+    rebreed,        ///< breed again (up to max_rebreed tries), then fall back to a random genome
+    reuse_fitness,  ///< an evaluated twin's fitness is reused without training; an in-flight twin: rebreed
+    allow,          ///< train it again
+};
+
+inline constexpr std::string_view to_string(MigrationTopology t) noexcept {
+    switch (t) {
+        case MigrationTopology::none: return "none";
+        case MigrationTopology::ring: return "ring";
+        case MigrationTopology::fully_connected: return "fully_connected";
+        case MigrationTopology::random: return "random";
+    }
+    return "?";
+}
+inline constexpr std::string_view to_string(MigrantPick p) noexcept {
+    return p == MigrantPick::best ? "best" : "random";
+}
+inline constexpr std::string_view to_string(MigrantReplace r) noexcept {
+    switch (r) {
+        case MigrantReplace::worst: return "worst";
+        case MigrantReplace::random: return "random";
+        case MigrantReplace::oldest: return "oldest";
+    }
+    return "?";
+}
+inline constexpr std::string_view to_string(DuplicatePolicy d) noexcept {
+    switch (d) {
+        case DuplicatePolicy::rebreed: return "rebreed";
+        case DuplicatePolicy::reuse_fitness: return "reuse_fitness";
+        case DuplicatePolicy::allow: return "allow";
+    }
+    return "?";
+}
+
+/// Migration between islands, asynchronous: an island sends its migrants
+/// every `interval` finished jobs and never waits for the destination.
+struct MigrationOptions {
+    MigrationTopology topology = MigrationTopology::ring;
+    std::size_t interval = 16;  ///< finished jobs of an island between two sends
+    std::size_t migrants = 1;   ///< individuals sent each time (to each destination)
+    MigrantPick pick = MigrantPick::best;
+    MigrantReplace replace = MigrantReplace::worst;
+};
+
+struct Progress;  // engine/progress_state.hpp
+
+/// When a run stops (whichever comes first). 0 / unset means "no limit".
+struct StopCriteria {
+    std::uint64_t max_evaluations = 100;  ///< finished jobs (trained, failed or timed out)
+    double max_seconds = 0.0;             ///< wall (or virtual) time since the start
+    std::optional<double> target_score;   ///< stop once the best ok score reaches it
+    std::uint64_t patience = 0;           ///< stop after this many finished jobs without improvement
+    std::function<bool(const Progress&)> callback;  ///< stop when it returns true
+};
+
+/// Everything about the evolution itself (not the driver).
+/// Example: `EvolutionOptions{.islands = 4, .population = 32, .seed = 7}`.
+struct EvolutionOptions {
+    std::size_t islands = 1;
+    std::size_t population = 16;          ///< members per island
+    std::size_t tournament_size = 3;      ///< for the default tournament selection
+    double crossover_probability = 0.5;   ///< else the child is a mutated copy of one parent
+    double mutate_after_crossover = 0.5;  ///< probability a crossover child is also mutated
+    std::uint64_t seed = 1;               ///< the run seed: every job's seed derives from it
+    MigrationOptions migration{};
+    DuplicatePolicy duplicates = DuplicatePolicy::rebreed;
+    std::size_t max_rebreed = 8;
+    std::size_t hall_of_fame = 10;        ///< best individuals kept over the whole run
+    StopCriteria stop{};
+
+    /// Throws ConfigError naming the field ("EvolutionOptions.population", ...).
+    void validate() const {
+        const auto fail = [](std::string_view field, const std::string& problem) {
+            throw ConfigError(fmt::format("EvolutionOptions.{}", field), problem);
+        };
+        if (islands == 0) fail("islands", "must be at least 1, got 0");
+        if (population < 2) fail("population", fmt::format("must be at least 2, got {}", population));
+        if (tournament_size == 0) fail("tournament_size", "must be at least 1, got 0");
+        if (population < tournament_size) {
+            fail("population", fmt::format("({}) is smaller than tournament_size ({})", population,
+                                           tournament_size));
+        }
+        if (!(crossover_probability >= 0.0 && crossover_probability <= 1.0)) {
+            fail("crossover_probability", fmt::format("must be in [0, 1], got {}", crossover_probability));
+        }
+        if (!(mutate_after_crossover >= 0.0 && mutate_after_crossover <= 1.0)) {
+            fail("mutate_after_crossover", fmt::format("must be in [0, 1], got {}", mutate_after_crossover));
+        }
+        if (migration.topology != MigrationTopology::none && islands > 1) {
+            if (migration.interval == 0) fail("migration.interval", "must be at least 1, got 0");
+            if (migration.migrants == 0) fail("migration.migrants", "must be at least 1, got 0");
+            if (migration.migrants > population) {
+                fail("migration.migrants", fmt::format("({}) is larger than the population ({})",
+                                                       migration.migrants, population));
+            }
+        }
+        if (hall_of_fame == 0) fail("hall_of_fame", "must be at least 1, got 0");
+        if (stop.max_evaluations == 0 && !(stop.max_seconds > 0.0) && !stop.target_score &&
+            stop.patience == 0 && !stop.callback) {
+            fail("stop", "no stop criterion set: give max_evaluations, max_seconds, target_score, "
+                         "patience or a callback");
+        }
+        if (!(stop.max_seconds >= 0.0) || std::isinf(stop.max_seconds)) {
+            fail("stop.max_seconds", fmt::format("must be a finite number >= 0, got {}", stop.max_seconds));
+        }
+        if (stop.target_score && !std::isfinite(*stop.target_score)) {
+            fail("stop.target_score", "must be finite");
+        }
+    }
+};
+
+}  // namespace evonas

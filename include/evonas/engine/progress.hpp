@@ -1,0 +1,23 @@
+// evonas: a snapshot of a run's progress, for stop callbacks and observers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include <evonas/engine/individual.hpp>
+
+namespace evonas {
+
+/// Where a run stands. Thread safety: a plain value.
+struct Progress {
+    RunCounts counts{};
+    double best_score = -std::numeric_limits<double>::infinity();  ///< best ok score so far
+    std::uint64_t best_id = 0;
+    double elapsed_seconds = 0.0;
+    std::size_t in_flight = 0;                 ///< jobs proposed and not yet finished
+    std::uint64_t max_evaluations = 0;         ///< 0 when there is no such limit
+    std::uint64_t since_improvement = 0;       ///< finished jobs since the best last improved
+};
+
+}  // namespace evonas

@@ -1,0 +1,226 @@
+// evonas: checkpoint.json, a snapshot of an IslandModel (islands,
+// populations, generator states, counters, duplicate cache, hall of fame and
+// the jobs in flight, which are proposed again on resume). Written to a
+// temporary file and renamed, so a crash never leaves a half-written one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <evonas/engine/island_model.hpp>
+#include <evonas/error.hpp>
+#include <evonas/io/files.hpp>
+#include <evonas/io/record_json.hpp>
+#include <evonas/version.hpp>
+
+namespace evonas {
+
+inline constexpr int checkpoint_format_version = 1;
+
+namespace detail {
+
+struct IslandModelAccess {
+    using Model = IslandModel<Genome<LayerGene>>;
+    using G = Genome<LayerGene>;
+
+    static nlohmann::json individual_to_json(const Individual<G>& m, const SearchSpace& space) {
+        return {{"id", m.id}, {"hash", hex64(m.hash)}, {"genome", to_text(m.genome, space)},
+                {"fitness", fitness_to_json(m.fitness)}};
+    }
+
+    static Individual<G> individual_from_json(const nlohmann::json& j, const SearchSpace& space,
+                                              const std::string& where) {
+        Individual<G> m;
+        m.id = get_member<std::uint64_t>(j, "id", where);
+        m.hash = parse_hex64(get_member<std::string>(j, "hash", where), where + ".hash");
+        m.genome = parse_genome(get_member<std::string>(j, "genome", where), space, where + ".genome");
+        if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
+        m.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
+        m.score = m.fitness.rank_score();
+        return m;
+    }
+
+    static nlohmann::json snapshot(const Model& model) {
+        const auto& space = model.space_;
+        nlohmann::json islands = nlohmann::json::array();
+        for (const auto& is : model.islands_) {
+            nlohmann::json population = nlohmann::json::array();
+            for (const auto& m : is.population) population.push_back(individual_to_json(m, space));
+            nlohmann::json inbox = nlohmann::json::array();
+            for (const auto& m : is.inbox) inbox.push_back(individual_to_json(m, space));
+            nlohmann::json retry = nlohmann::json::array();
+            for (const auto& job : is.retry) retry.push_back(job_to_json(job, space));
+            nlohmann::json island{{"population", population},
+                                  {"inbox", inbox},
+                                  {"retry", retry},
+                                  {"seeds_used", is.seeds_used},
+                                  {"initial_proposed", is.initial_proposed},
+                                  {"seq", is.seq},
+                                  {"finished", is.finished},
+                                  {"proposed", is.proposed},
+                                  {"duplicates", is.duplicates},
+                                  {"since_migration", is.since_migration},
+                                  {"breed_rng", is.breed_rng.state_string()},
+                                  {"event_rng", is.event_rng.state_string()}};
+            if (is.best) island["best"] = individual_to_json(*is.best, space);
+            islands.push_back(std::move(island));
+        }
+        // Jobs in flight now are proposed again (same id) when the run resumes.
+        for (const auto& [id, job] : model.in_flight_) {
+            islands[job.island]["retry"].push_back(job_to_json(job, space));
+        }
+        nlohmann::json known = nlohmann::json::array();
+        for (const auto& [hash, k] : model.known_) {
+            if (k.finished) known.push_back({hex64(hash), k.id, fitness_to_json(k.fitness)});
+        }
+        nlohmann::json hall = nlohmann::json::array();
+        for (const auto& m : model.hall_) hall.push_back(individual_to_json(m, space));
+        const auto c = model.counts();
+        return {{"format", "evonas-checkpoint"},
+                {"format_version", checkpoint_format_version},
+                {"evonas_version", version_string()},
+                {"run", {{"seed", model.options_.seed},
+                         {"islands", model.options_.islands},
+                         {"population", model.options_.population},
+                         {"space", space.name()}}},
+                {"counts", {{"proposed", c.proposed}, {"finished", c.finished}, {"ok", c.ok},
+                            {"failed", c.failed}, {"invalid", c.invalid}, {"timed_out", c.timed_out},
+                            {"duplicates", c.duplicates}, {"migrations", c.migrations},
+                            {"migrants", c.migrants}}},
+                {"best_score", finite_or_null(model.best_score_)},
+                {"best_id", model.best_id_},
+                {"since_improvement", model.since_improvement_},
+                {"elapsed", model.elapsed_},
+                {"next_island", model.next_island_},
+                {"islands", islands},
+                {"known", known},
+                {"hall_of_fame", hall}};
+    }
+
+    static void restore(Model& model, const nlohmann::json& j, const std::string& source) {
+        const auto& space = model.space_;
+        const auto where = [&](const std::string& field) { return source + ": " + field; };
+        if (!j.is_object() || j.value("format", "") != "evonas-checkpoint") {
+            throw ConfigError(where("format"), "this is not an evonas checkpoint");
+        }
+        if (get_member<int>(j, "format_version", source) != checkpoint_format_version) {
+            throw ConfigError(where("format_version"),
+                              fmt::format("version {} is not supported (this evonas reads {})",
+                                          j.at("format_version").dump(), checkpoint_format_version));
+        }
+        const auto& run = j.at("run");
+        const auto check_same = [&](const char* key, std::uint64_t expected) {
+            const auto got = get_member<std::uint64_t>(run, key, source + ".run");
+            if (got != expected) {
+                throw ConfigError(where(std::string("run.") + key),
+                                  fmt::format("the checkpoint was written by a different run ({} {}, "
+                                              "this run has {})", key, got, expected));
+            }
+        };
+        check_same("seed", model.options_.seed);
+        check_same("islands", model.options_.islands);
+        check_same("population", model.options_.population);
+        const auto islands = j.at("islands");
+        if (!islands.is_array() || islands.size() != model.islands_.size()) {
+            throw ConfigError(where("islands"), "does not match the run's number of islands");
+        }
+        for (std::size_t i = 0; i < islands.size(); ++i) {
+            const auto& ji = islands[i];
+            const auto w = fmt::format("{}.islands[{}]", source, i);
+            auto& is = model.islands_[i];
+            is.population.clear();
+            for (std::size_t k = 0; k < ji.at("population").size(); ++k) {
+                is.population.push_back(individual_from_json(ji.at("population")[k], space,
+                                                             fmt::format("{}.population[{}]", w, k)));
+            }
+            is.inbox.clear();
+            for (std::size_t k = 0; k < ji.at("inbox").size(); ++k) {
+                is.inbox.push_back(individual_from_json(ji.at("inbox")[k], space, fmt::format("{}.inbox[{}]", w, k)));
+            }
+            is.retry.clear();
+            for (std::size_t k = 0; k < ji.at("retry").size(); ++k) {
+                auto job = job_from_json(ji.at("retry")[k], space, fmt::format("{}.retry[{}]", w, k));
+                job.origin = Origin::retry;
+                is.retry.push_back(std::move(job));
+            }
+            std::sort(is.retry.begin(), is.retry.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+            is.seeds_used = get_member<std::size_t>(ji, "seeds_used", w);
+            is.initial_proposed = get_member<std::size_t>(ji, "initial_proposed", w);
+            is.seq = get_member<std::uint64_t>(ji, "seq", w);
+            is.finished = get_member<std::uint64_t>(ji, "finished", w);
+            is.proposed = get_member<std::uint64_t>(ji, "proposed", w);
+            is.duplicates = get_member<std::uint64_t>(ji, "duplicates", w);
+            is.since_migration = get_member<std::size_t>(ji, "since_migration", w);
+            is.breed_rng.set_state_string(get_member<std::string>(ji, "breed_rng", w));
+            is.event_rng.set_state_string(get_member<std::string>(ji, "event_rng", w));
+            is.best.reset();
+            if (ji.contains("best")) is.best = individual_from_json(ji.at("best"), space, w + ".best");
+            if (is.seeds_used > is.seeds.size()) {
+                throw ConfigError(w + ".seeds_used", "is more than this run's seeds: the seeds differ");
+            }
+        }
+        model.in_flight_.clear();
+        model.known_.clear();
+        for (const auto& k : j.at("known")) {
+            if (!k.is_array() || k.size() != 3) throw ConfigError(where("known"), "expected [hash, id, fitness] entries");
+            model.known_[parse_hex64(k[0].get<std::string>(), where("known"))] =
+                {true, k[1].get<std::uint64_t>(), fitness_from_json(k[2], where("known"))};
+        }
+        model.hall_.clear();
+        for (std::size_t k = 0; k < j.at("hall_of_fame").size(); ++k) {
+            model.hall_.push_back(individual_from_json(j.at("hall_of_fame")[k], space,
+                                                       fmt::format("{}.hall_of_fame[{}]", source, k)));
+        }
+        const auto& c = j.at("counts");
+        const auto count = [&](const char* key) { return get_member<std::uint64_t>(c, key, source + ".counts"); };
+        model.counts_ = {count("proposed"), count("finished"), count("ok"), count("failed"), count("invalid"),
+                         count("timed_out"), count("duplicates"), count("migrations"), count("migrants")};
+        model.best_score_ = number_or_minus_inf(j.at("best_score"));
+        model.best_id_ = get_member<std::uint64_t>(j, "best_id", source);
+        model.since_improvement_ = get_member<std::uint64_t>(j, "since_improvement", source);
+        model.elapsed_ = get_member<double>(j, "elapsed", source);
+        model.next_island_ = get_member<std::size_t>(j, "next_island", source) % model.islands_.size();
+        model.stop_reason_.clear();
+    }
+};
+
+}  // namespace detail
+
+/// The model's state as checkpoint JSON.
+inline nlohmann::json model_snapshot(const IslandModel<Genome<LayerGene>>& model) {
+    return detail::IslandModelAccess::snapshot(model);
+}
+
+/// Restores a model (built with the same space, options and seeds) from
+/// checkpoint JSON. Throws ConfigError naming the field when the checkpoint
+/// is malformed or belongs to a different run.
+inline void restore_model(IslandModel<Genome<LayerGene>>& model, const nlohmann::json& snapshot,
+                          const std::string& source = "checkpoint") {
+    try {
+        detail::IslandModelAccess::restore(model, snapshot, source);
+    } catch (const nlohmann::json::exception& e) {
+        throw ConfigError(source, fmt::format("malformed checkpoint: {}", e.what()));
+    }
+}
+
+/// Writes `snapshot` (plus `extra` members) to `path` atomically.
+inline void write_checkpoint(const std::filesystem::path& path, nlohmann::json snapshot,
+                             const nlohmann::json& extra = nlohmann::json::object()) {
+    for (const auto& [key, value] : extra.items()) snapshot[key] = value;
+    write_file_atomically(path, snapshot.dump() + "\n", "checkpoint");
+}
+
+/// Reads checkpoint JSON. A truncated or corrupt file is a ParseError with
+/// line and column; nothing is overwritten.
+inline nlohmann::json read_checkpoint(const std::filesystem::path& path) {
+    const auto text = read_text_file(path, "checkpoint");
+    if (text.empty()) throw ParseError(path.string(), 1, 1, "the checkpoint is empty (truncated?)");
+    return parse_json_text(text, path.string());
+}
+
+}  // namespace evonas

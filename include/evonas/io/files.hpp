@@ -1,0 +1,102 @@
+// evonas: the file primitives every run file uses: read a whole file, parse
+// JSON with line and column in errors, and replace a file atomically.
+#pragma once
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <evonas/error.hpp>
+
+#if __has_include(<unistd.h>)
+#include <fcntl.h>
+#include <unistd.h>
+#define EVONAS_HAVE_POSIX_IO 1
+#endif
+
+namespace evonas {
+
+/// The whole content of `path`. Throws IoError naming `what` when it cannot
+/// be read.
+inline std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw IoError::from_errno(path, fmt::format("cannot open the {}", what));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw IoError::from_errno(path, fmt::format("cannot read the {}", what));
+    return text;
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+inline std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    return {line, offset - line_start + 1};
+}
+
+/// Parses JSON text; a syntax error becomes ParseError(source, line, column).
+inline nlohmann::json parse_json_text(std::string_view text, const std::string& source) {
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        // e.byte is the 1-based index of the last byte read: the offending one.
+        const auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);
+        std::string message = e.what();
+        if (const auto colon = message.find(": ");
+            message.starts_with("[json.exception") && colon != std::string::npos) {
+            message = message.substr(colon + 2);  // drop nlohmann's "[id] parse error at ..."
+        }
+        throw ParseError(source, line, column, message);
+    }
+}
+
+/// Replaces `path` with `text` atomically: writes `path.tmp`, flushes it to
+/// disk, then renames it over `path`. A crash or a full disk leaves either
+/// the old file or the new one, never a half-written one. Throws IoError
+/// naming `what`; the temporary file is removed on failure.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view text,
+                                  std::string_view what) {
+    std::filesystem::path temp = path;
+    temp += ".tmp";
+    const auto fail = [&](const std::string& problem, std::error_code ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        throw IoError(temp, problem, ec);
+    };
+    std::FILE* file = std::fopen(temp.c_str(), "wb");
+    if (!file) {
+        throw IoError::from_errno(temp, fmt::format("cannot create the temporary {} file", what));
+    }
+    const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    const int write_errno = errno;
+    bool flushed = written && std::fflush(file) == 0;
+#ifdef EVONAS_HAVE_POSIX_IO
+    flushed = flushed && ::fsync(::fileno(file)) == 0;
+#endif
+    const int flush_errno = errno;
+    const bool closed = std::fclose(file) == 0;
+    if (!written || !flushed || !closed) {
+        const int e = !written ? write_errno : flush_errno;
+        fail(fmt::format("cannot write the temporary {} file", what),
+             std::error_code(e ? e : EIO, std::generic_category()));
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) fail(fmt::format("cannot move the temporary {} file into place", what), ec);
+}
+
+}  // namespace evonas

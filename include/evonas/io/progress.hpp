@@ -1,0 +1,99 @@
+// evonas: the console progress line: evaluations done/total, best score,
+// jobs per second, workers busy and ETA. It rewrites one line on a
+// terminal and stays quiet when the output is not one (logs, CI).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <evonas/engine/observer.hpp>
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#endif
+
+namespace evonas {
+
+/// True when `stream` is a terminal.
+inline bool is_terminal(std::FILE* stream) noexcept {
+#if __has_include(<unistd.h>)
+    return ::isatty(::fileno(stream)) == 1;
+#else
+    (void)stream;
+    return false;
+#endif
+}
+
+/// "1:02:03" or "4:05" for a number of seconds.
+inline std::string format_duration(double seconds) {
+    if (!(seconds >= 0.0) || seconds > 1e9) return "?";
+    const auto s = static_cast<long long>(seconds + 0.5);
+    return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                     : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+/// The progress line for `p` with `workers` workers.
+inline std::string progress_line(const Progress& p, std::size_t workers) {
+    const double rate = p.elapsed_seconds > 0 ? static_cast<double>(p.counts.finished) / p.elapsed_seconds : 0.0;
+    std::string total = p.max_evaluations ? fmt::format("/{}", p.max_evaluations) : std::string();
+    std::string eta = "?";
+    if (p.max_evaluations && rate > 0) {
+        const auto left = p.max_evaluations > p.counts.finished ? p.max_evaluations - p.counts.finished : 0;
+        eta = format_duration(static_cast<double>(left) / rate);
+    }
+    const std::string best = p.counts.ok ? fmt::format("{:.4f}", p.best_score) : std::string("-");
+    return fmt::format("evonas: {}{} evaluated | best {} | {:.2f} jobs/s | {}/{} workers busy | "
+                       "failed {} | ETA {}",
+                       p.counts.finished, total, best, rate, p.in_flight, workers,
+                       p.counts.failed + p.counts.timed_out, eta);
+}
+
+/// Prints the progress line to `stream` at most every `interval` on a
+/// terminal, and a final summary line. With `force` it prints (one line per
+/// update) even when the stream is not a terminal.
+class ConsoleProgress : public Observer<Genome<LayerGene>> {
+public:
+    explicit ConsoleProgress(std::size_t workers, std::FILE* stream = stderr, bool force = false,
+                             std::chrono::milliseconds interval = std::chrono::milliseconds(250))
+        : workers_(workers), stream_(stream), tty_(is_terminal(stream)), force_(force), interval_(interval) {}
+
+    void on_finished(const JobRecord<Genome<LayerGene>>&, const Progress& p) override { update(p, false); }
+
+    void on_end(const Progress& p) override {
+        if (!tty_ && !force_) return;
+        update(p, true);
+        std::fputc('\n', stream_);
+        std::fflush(stream_);
+    }
+
+private:
+    void update(const Progress& p, bool final_line) {
+        if (!tty_ && !force_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (!final_line && now - last_ < interval_) return;
+        last_ = now;
+        const auto line = progress_line(p, workers_);
+        if (tty_) {
+            fmt::print(stream_, "\r{:<{}}", line, width_);
+            width_ = std::max(width_, line.size());
+        } else if (!final_line) {
+            fmt::print(stream_, "{}\n", line);
+        } else {
+            fmt::print(stream_, "{}", line);
+        }
+        std::fflush(stream_);
+    }
+
+    std::size_t workers_;
+    std::FILE* stream_;
+    bool tty_;
+    bool force_;
+    std::chrono::milliseconds interval_;
+    std::chrono::steady_clock::time_point last_{};
+    std::size_t width_ = 0;
+};
+
+}  // namespace evonas

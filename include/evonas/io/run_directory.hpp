@@ -1,0 +1,126 @@
+// evonas: the run directory and the small files in it:
+//   run.json        what the run is (space, options, seeds, versions)
+//   lineage.jsonl   one line per finished job (io/lineage.hpp)
+//   checkpoint.json the last snapshot (io/checkpoint.hpp)
+//   best.txt        the best genome so far, its score and job id
+// A directory holding a different run is refused, never overwritten.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <evonas/engine/individual.hpp>
+#include <evonas/engine/options.hpp>
+#include <evonas/error.hpp>
+#include <evonas/genome/text.hpp>
+#include <evonas/io/files.hpp>
+#include <evonas/space/space_json.hpp>
+#include <evonas/version.hpp>
+
+namespace evonas {
+
+/// The parts of EvolutionOptions that define a run (the stop criteria do
+/// not: a resumed run may be given a larger budget).
+inline nlohmann::json options_to_json(const EvolutionOptions& o) {
+    return {{"islands", o.islands},
+            {"population", o.population},
+            {"tournament_size", o.tournament_size},
+            {"crossover_probability", o.crossover_probability},
+            {"mutate_after_crossover", o.mutate_after_crossover},
+            {"seed", o.seed},
+            {"migration", {{"topology", std::string(to_string(o.migration.topology))},
+                           {"interval", o.migration.interval},
+                           {"migrants", o.migration.migrants},
+                           {"pick", std::string(to_string(o.migration.pick))},
+                           {"replace", std::string(to_string(o.migration.replace))}}},
+            {"duplicates", std::string(to_string(o.duplicates))},
+            {"max_rebreed", o.max_rebreed},
+            {"hall_of_fame", o.hall_of_fame}};
+}
+
+inline nlohmann::json stop_to_json(const StopCriteria& s) {
+    nlohmann::json j{{"max_evaluations", s.max_evaluations}, {"max_seconds", s.max_seconds},
+                     {"patience", s.patience}, {"callback", static_cast<bool>(s.callback)}};
+    j["target_score"] = s.target_score ? nlohmann::json(*s.target_score) : nlohmann::json(nullptr);
+    return j;
+}
+
+/// Paths of the files in a run directory.
+struct RunPaths {
+    std::filesystem::path dir;
+    std::filesystem::path run() const { return dir / "run.json"; }
+    std::filesystem::path lineage() const { return dir / "lineage.jsonl"; }
+    std::filesystem::path checkpoint() const { return dir / "checkpoint.json"; }
+    std::filesystem::path best() const { return dir / "best.txt"; }
+};
+
+/// The identity of a run as run.json stores it.
+inline nlohmann::json run_identity(const SearchSpace& space, const EvolutionOptions& options,
+                                   const std::vector<Genome<LayerGene>>& seeds) {
+    nlohmann::json seed_texts = nlohmann::json::array();
+    for (const auto& s : seeds) seed_texts.push_back(to_text(s, space));
+    return {{"space", space_to_json(space)}, {"options", options_to_json(options)}, {"seeds", seed_texts}};
+}
+
+/// Prepares `dir` for a run. A fresh or empty directory gets run.json. A
+/// directory that already holds a run is refused unless `resume`, and then
+/// only when its run.json describes the same run (same space, options and
+/// seeds); ConfigError names the first difference. Returns true when there
+/// is an earlier run to resume.
+inline bool prepare_run_directory(const RunPaths& paths, const nlohmann::json& identity,
+                                  const nlohmann::json& extra, bool resume) {
+    std::error_code ec;
+    std::filesystem::create_directories(paths.dir, ec);
+    if (ec) throw IoError(paths.dir, "cannot create the run directory", ec);
+    const bool has_run = std::filesystem::exists(paths.run());
+    if (!has_run) {
+        if (std::filesystem::exists(paths.lineage()) || std::filesystem::exists(paths.checkpoint())) {
+            throw ConfigError("run_dir", fmt::format("{} has a lineage log or checkpoint but no run.json: "
+                                                     "refusing to guess which run it is",
+                                                     paths.dir.string()));
+        }
+        auto j = identity;
+        for (const auto& [k, v] : extra.items()) j[k] = v;
+        j["evonas_version"] = version_string();
+        write_file_atomically(paths.run(), j.dump(2) + "\n", "run description");
+        return false;
+    }
+    if (!resume) {
+        throw ConfigError("run_dir", fmt::format("{} already holds a run; resume it, or choose an empty "
+                                                 "directory (nothing was changed)",
+                                                 paths.dir.string()));
+    }
+    const auto stored = parse_json_text(read_text_file(paths.run(), "run description"), paths.run().string());
+    for (const char* key : {"space", "options", "seeds"}) {
+        if (!stored.contains(key) || stored.at(key) != identity.at(key)) {
+            std::string detail;
+            if (stored.contains(key) && stored.at(key).is_object()) {
+                for (const auto& [k, v] : identity.at(key).items()) {
+                    if (!stored.at(key).contains(k) || stored.at(key).at(k) != v) {
+                        detail = fmt::format(" ('{}' was {}, now {})", k,
+                                             stored.at(key).contains(k) ? stored.at(key).at(k).dump() : "absent",
+                                             v.dump());
+                        break;
+                    }
+                }
+            }
+            throw ConfigError("run_dir", fmt::format("{} holds a different run: its {} differs{}; "
+                                                     "refusing to resume (nothing was changed)",
+                                                     paths.dir.string(), key, detail));
+        }
+    }
+    return true;
+}
+
+/// Writes best.txt: score, job id and the genome's canonical text.
+inline void write_best(const RunPaths& paths, const Individual<Genome<LayerGene>>& best, const SearchSpace& space) {
+    write_file_atomically(paths.best(),
+                          fmt::format("score {}\njob {}\n{}\n", best.score, best.id, to_text(best.genome, space)),
+                          "best genome");
+}
+
+}  // namespace evonas

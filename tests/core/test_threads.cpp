@@ -1,0 +1,313 @@
+// The thread driver: real threads, real run directories, crashes and resumes.
+#include <evonas/drivers/threads.hpp>
+#include <evonas/genome/text.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "support/spaces.hpp"
+#include "support/trainers.hpp"
+
+using namespace evonas;
+using Catch::Matchers::Contains;
+using Catch::Matchers::Message;
+
+namespace {
+
+struct NotATrainer {
+    int evaluate(int) { return 0; }
+};
+static_assert(Trainer<test::TargetTrainer>);
+static_assert(!Trainer<NotATrainer>, "a type without evaluate(genome, ctx) -> Fitness is not a Trainer");
+static_assert(!Trainer<int>);
+
+/// Job lines of a lineage log without the times and workers (which vary).
+std::vector<std::string> job_lines(const std::filesystem::path& path) {
+    std::vector<std::string> lines;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto j = nlohmann::json::parse(line);
+        if (j.at("type") != "job") continue;
+        j.erase("start");
+        j.erase("end");
+        j.erase("worker");
+        lines.push_back(j.dump());
+    }
+    return lines;
+}
+
+struct CrashAfter : Observer<Genome<>> {
+    std::uint64_t limit;
+    explicit CrashAfter(std::uint64_t n) : limit(n) {}
+    void on_finished(const JobRecord<Genome<>>&, const Progress& p) override {
+        if (p.counts.finished >= limit) throw std::runtime_error("simulated crash");
+    }
+};
+
+RunOptions run_options(const std::filesystem::path& dir, std::uint64_t evaluations, std::size_t workers = 1) {
+    return RunOptions{.evolution = {.islands = 2, .population = 8, .seed = 7,
+                                    .migration = {.interval = 5},
+                                    .stop = {.max_evaluations = evaluations}},
+                      .workers = workers,
+                      .run_dir = dir,
+                      .checkpoint_interval = 10,
+                      .progress = false};
+}
+
+}  // namespace
+
+TEST_CASE("a trainer that throws, returns NaN or overruns yields a recorded failure", "[threads]") {
+    const auto space = test::small_space();
+    test::TempDir dir("failures");
+    std::atomic<int> stopped_by_token{0};
+    struct Flaky {
+        std::atomic<int>* stopped;
+        Fitness evaluate(const Genome<>&, const JobContext& ctx) {
+            switch (ctx.job_id % 5) {
+                case 0: throw std::runtime_error("out of memory (simulated)");
+                case 1: return Fitness::of(std::nan(""));
+                case 2:
+                    for (int i = 0; i < 5000 && !ctx.should_stop(); ++i) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    }
+                    if (ctx.stop.stop_requested()) ++*stopped;
+                    return Fitness::of(0.9);
+                default: return Fitness::of(0.5);
+            }
+        }
+    };
+    auto options = run_options(dir.path(), 40, 2);
+    options.job_timeout_seconds = 0.05;
+    const auto result = evolve(space, [&](std::size_t) { return Flaky{&stopped_by_token}; }, options);
+    CHECK(result.counts.finished == 40);
+    CHECK(result.counts.failed + result.counts.timed_out + result.counts.ok == 40);
+    CHECK(result.counts.timed_out > 0);
+    CHECK(stopped_by_token.load() > 0);
+    CHECK(result.best->score == 0.5);
+
+    const auto lineage = read_lineage(dir / "lineage.jsonl", space);
+    REQUIRE(lineage.records.size() == 40);
+    for (const auto& r : lineage.records) {
+        switch (r.job.id % 5) {
+            case 0:
+                CHECK(r.fitness.status == FitnessStatus::failed);
+                CHECK(r.fitness.reason == "the trainer threw: out of memory (simulated)");
+                break;
+            case 1:
+                CHECK(r.fitness.status == FitnessStatus::failed);
+                CHECK(r.fitness.reason == "the trainer returned a NaN score");
+                break;
+            case 2:
+                CHECK(r.fitness.status == FitnessStatus::timed_out);
+                CHECK_THAT(r.fitness.reason, Contains("deadline"));
+                break;
+            default: CHECK(r.fitness.ok());
+        }
+    }
+}
+
+TEST_CASE("torture: every proposed job finishes exactly once", "[threads][torture]") {
+    const auto space = test::small_space();
+    test::TempDir dir("torture");
+    struct Tally : Observer<Genome<>> {
+        std::multiset<std::uint64_t> proposed, finished;
+        void on_proposed(const Job<Genome<>>& j, const Progress&) override { proposed.insert(j.id); }
+        void on_finished(const JobRecord<Genome<>>& r, const Progress&) override {
+            if (r.trained) finished.insert(r.job.id);
+        }
+    };
+    auto tally = std::make_shared<Tally>();
+    struct Chaotic {
+        Fitness evaluate(const Genome<>& g, const JobContext& ctx) {
+            Rng rng(ctx.seed);
+            std::this_thread::sleep_for(std::chrono::microseconds(rng.index(300)));
+            const auto roll = rng.index(10);
+            if (roll == 0) throw std::runtime_error("random failure");
+            if (roll == 1) return Fitness::failed("diverged");
+            return Fitness::of(static_cast<double>(g.gene_count()) + rng.uniform());
+        }
+    };
+    auto options = run_options(dir.path(), 1500, 4);
+    options.evolution.islands = 3;
+    const auto result = evolve(space, [](std::size_t) { return Chaotic{}; }, options, {}, {}, {tally});
+    CHECK(result.counts.finished == 1500);
+    CHECK(tally->proposed.size() == 1500);
+    CHECK(tally->finished == tally->proposed);
+    CHECK(std::set<std::uint64_t>(tally->proposed.begin(), tally->proposed.end()).size() == 1500);
+    const auto lineage = read_lineage(dir / "lineage.jsonl", space);
+    std::set<std::uint64_t> logged;
+    for (const auto& r : lineage.records) {
+        if (r.trained) CHECK(logged.insert(r.job.id).second);
+    }
+    CHECK(logged.size() == 1500);
+    CHECK(result.counts.failed > 100);
+}
+
+TEST_CASE("a run directory holds the lineage, checkpoint, best and run description", "[threads][files]") {
+    const auto space = test::small_space();
+    test::TempDir dir("files");
+    const auto seed = parse_genome("conv(k=3) | dense(u=64)", space);
+    const auto result = evolve(space, [&](std::size_t) { return test::TargetTrainer{seed, &space}; },
+                               run_options(dir.path(), 30), {seed});
+    const auto lineage = read_lineage(dir / "lineage.jsonl", space);
+    CHECK(lineage.records.size() == 30);
+    CHECK(lineage.records.front().job.origin == Origin::seed);
+    CHECK(lineage.records.front().fitness.score == 1.0);
+    CHECK(lineage.migrations == result.counts.migrations);
+
+    const auto checkpoint = read_checkpoint(dir / "checkpoint.json");
+    CHECK(checkpoint.at("lineage_records") == 30);
+    CHECK(checkpoint.at("counts").at("finished") == 30);
+
+    std::ifstream best(dir / "best.txt");
+    std::string score_line, job_line, genome_line;
+    std::getline(best, score_line);
+    std::getline(best, job_line);
+    std::getline(best, genome_line);
+    CHECK(score_line == "score 1");
+    CHECK(genome_line == to_text(seed, space));
+
+    const auto run = nlohmann::json::parse(std::ifstream(dir / "run.json"));
+    CHECK(run.at("seeds").at(0) == to_text(seed, space));
+    CHECK(run.at("options").at("seed") == 7);
+    CHECK(run.at("driver") == "threads");
+    CHECK(space_from_json(run.at("space")).name() == space.name());
+}
+
+TEST_CASE("a run interrupted and resumed ends identical to one done in one go", "[threads][resume]") {
+    const auto space = test::small_space();
+    const auto target = parse_genome("conv(k=5,f=64) pool conv(k=3) | dense(u=256) ; lr=0.05", space);
+    const auto factory = [&](std::size_t) { return test::TargetTrainer{target, &space}; };
+    test::TempDir straight("straight");
+    const auto expected = evolve(space, factory, run_options(straight.path(), 90));
+
+    test::TempDir crashed("crashed");
+    // Crash twice, at points that are not checkpoint boundaries, then finish.
+    for (std::uint64_t crash_at : {23, 57}) {
+        auto options = run_options(crashed.path(), 90);
+        options.resume = crash_at != 23;
+        CHECK_THROWS_WITH(evolve(space, factory, options, {}, {}, {std::make_shared<CrashAfter>(crash_at)}),
+                          "simulated crash");
+    }
+    auto options = run_options(crashed.path(), 90);
+    options.resume = true;
+    const auto resumed = evolve(space, factory, options);
+
+    CHECK(job_lines(crashed / "lineage.jsonl") == job_lines(straight / "lineage.jsonl"));
+    CHECK(resumed.counts.finished == expected.counts.finished);
+    CHECK(resumed.counts.ok == expected.counts.ok);
+    CHECK(resumed.counts.duplicates == expected.counts.duplicates);
+    CHECK(resumed.counts.migrations == expected.counts.migrations);
+    CHECK(resumed.counts.migrants == expected.counts.migrants);
+    CHECK(resumed.counts.proposed == expected.counts.proposed);
+    REQUIRE(resumed.best);
+    CHECK(resumed.best->id == expected.best->id);
+    CHECK(resumed.best->genome == expected.best->genome);
+}
+
+TEST_CASE("resuming with a larger budget continues the same run", "[threads][resume]") {
+    const auto space = test::small_space();
+    const auto factory = [&](std::size_t) {
+        return test::TargetTrainer{parse_genome("conv(k=7) | dense(u=32)", space), &space};
+    };
+    test::TempDir straight("long");
+    evolve(space, factory, run_options(straight.path(), 60));
+    test::TempDir extended("extended");
+    evolve(space, factory, run_options(extended.path(), 35));
+    auto more = run_options(extended.path(), 60);
+    more.resume = true;
+    evolve(space, factory, more);
+    CHECK(job_lines(extended / "lineage.jsonl") == job_lines(straight / "lineage.jsonl"));
+}
+
+TEST_CASE("a torn last lineage line is dropped on resume", "[threads][resume]") {
+    const auto space = test::small_space();
+    const auto factory = [&](std::size_t) { return test::TargetTrainer{random_genome(space, *std::make_unique<Rng>(1)), &space}; };
+    test::TempDir dir("torn");
+    auto options = run_options(dir.path(), 15);
+    evolve(space, factory, options);
+    {
+        std::ofstream out(dir / "lineage.jsonl", std::ios::app);
+        out << R"({"type":"job","id":99,"isl)";  // a crash mid-write
+    }
+    options.resume = true;
+    options.evolution.stop.max_evaluations = 20;
+    const auto result = evolve(space, factory, options);
+    CHECK(result.counts.finished == 20);
+    CHECK(read_lineage(dir / "lineage.jsonl", space).records.size() == 20);
+    CHECK_FALSE(read_lineage(dir / "lineage.jsonl", space).torn_tail);
+}
+
+TEST_CASE("run directories of other runs, and corrupt checkpoints, are refused", "[threads][errors]") {
+    const auto space = test::small_space();
+    const auto factory = [&](std::size_t) { return test::TargetTrainer{parse_genome("conv | ", space), &space}; };
+    test::TempDir dir("refuse");
+    evolve(space, factory, run_options(dir.path(), 12));
+    const auto before = job_lines(dir / "lineage.jsonl");
+
+    SECTION("an existing run without resume") {
+        CHECK_THROWS_WITH(evolve(space, factory, run_options(dir.path(), 12)),
+                          Contains("already holds a run; resume it, or choose an empty directory"));
+    }
+    SECTION("a different run") {
+        auto options = run_options(dir.path(), 12);
+        options.resume = true;
+        options.evolution.seed = 8;
+        CHECK_THROWS_WITH(evolve(space, factory, options),
+                          Contains("holds a different run: its options differs ('seed' was 7, now 8)"));
+    }
+    SECTION("a truncated checkpoint") {
+        const auto text = read_text_file(dir / "checkpoint.json", "checkpoint");
+        std::ofstream(dir / "checkpoint.json", std::ios::trunc) << text.substr(0, text.size() / 2);
+        auto options = run_options(dir.path(), 20);
+        options.resume = true;
+        CHECK_THROWS_AS(evolve(space, factory, options), ParseError);
+        CHECK(read_text_file(dir / "checkpoint.json", "checkpoint") == text.substr(0, text.size() / 2));
+    }
+    SECTION("a checkpoint of another run") {
+        auto cp = read_checkpoint(dir / "checkpoint.json");
+        cp["run"]["population"] = 99;
+        std::ofstream(dir / "checkpoint.json", std::ios::trunc) << cp.dump();
+        auto options = run_options(dir.path(), 20);
+        options.resume = true;
+        CHECK_THROWS_WITH(evolve(space, factory, options), Contains("was written by a different run (population 99"));
+    }
+    SECTION("zero workers") {
+        auto options = run_options(dir.path(), 12);
+        options.workers = 0;
+        CHECK_THROWS_MATCHES(evolve(space, factory, options), ConfigError,
+                             Message("RunOptions.workers: must be at least 1, got 0"));
+    }
+    CHECK(job_lines(dir / "lineage.jsonl") == before);
+}
+
+TEST_CASE("the trainer's optional check runs before dispatch", "[threads][check]") {
+    const auto space = test::small_space();
+    struct Picky {
+        std::atomic<int>* trained;
+        Check check(Genome<>& g) const {
+            return g.section(1).empty() ? Check::invalid("needs a classifier layer") : Check::fine();
+        }
+        Fitness evaluate(const Genome<>& g, const JobContext&) {
+            ++*trained;
+            REQUIRE_FALSE(g.section(1).empty());
+            return Fitness::of(1.0 / static_cast<double>(1 + g.gene_count()));
+        }
+        std::string name() const { return "picky"; }
+    };
+    std::atomic<int> trained{0};
+    auto options = run_options("", 50, 2);
+    const auto result = evolve(space, [&](std::size_t) { return Picky{&trained}; }, options);
+    CHECK(trained.load() == 50);
+    CHECK(result.counts.invalid > 0);
+    CHECK(trainer_name(Picky{&trained}) == "picky");
+    CHECK(trainer_name(test::TargetTrainer{}) == "target");
+}
