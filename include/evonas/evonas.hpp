@@ -44,6 +44,7 @@
 #include <evonas/io/lineage.hpp>
 #include <evonas/io/progress.hpp>
 #include <evonas/io/record_json.hpp>
+#include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
 
 #include <evonas/drivers/threads.hpp>

@@ -31,6 +31,7 @@
 #include <evonas/io/checkpoint.hpp>
 #include <evonas/io/lineage.hpp>
 #include <evonas/io/progress.hpp>
+#include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
 
 namespace evonas {
@@ -60,40 +61,6 @@ struct RunOptions {
     }
 };
 
-namespace detail {
-
-/// Restores `model` from the run directory (checkpoint + newer lineage lines)
-/// and returns the lineage log to append to.
-inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>& model, const RunPaths& paths,
-                                                  const nlohmann::json& identity, const nlohmann::json& extra,
-                                                  bool resume) {
-    const auto& space = model.space();
-    if (!prepare_run_directory(paths, identity, extra, resume)) {
-        return std::make_shared<LineageLog>(paths.lineage(), space, 0);
-    }
-    std::size_t covered = 0;  // lineage records the checkpoint already holds
-    if (std::filesystem::exists(paths.checkpoint())) {
-        const auto snapshot = read_checkpoint(paths.checkpoint());
-        restore_model(model, snapshot, paths.checkpoint().string());
-        covered = snapshot.value("lineage_records", std::size_t{0});
-    }
-    auto lineage = read_lineage(paths.lineage(), space);
-    if (lineage.records.size() < covered) {
-        throw ConfigError("run_dir", fmt::format("{} has {} job lines but the checkpoint covers {}: the log "
-                                                 "was truncated or replaced; refusing to resume",
-                                                 paths.lineage().string(), lineage.records.size(), covered));
-    }
-    double elapsed = model.progress().elapsed_seconds;
-    for (std::size_t i = covered; i < lineage.records.size(); ++i) {
-        model.replay(lineage.records[i]);
-        elapsed = std::max(elapsed, lineage.records[i].work.finished);
-    }
-    model.set_elapsed(elapsed);
-    trim_lineage(paths.lineage(), lineage);
-    return std::make_shared<LineageLog>(paths.lineage(), space, lineage.records.size());
-}
-
-}  // namespace detail
 
 /// Evolves networks for `space` with `options.workers` threads, each with
 /// its own trainer from `make_trainer(worker_index)`. Seeds (e.g. your
@@ -125,7 +92,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
     if (files) {
         const nlohmann::json extra{{"driver", "threads"}, {"workers", options.workers},
                                    {"stop", stop_to_json(options.evolution.stop)}};
-        log = detail::open_run_files(model, paths, run_identity(space, options.evolution, seeds), extra,
+        log = open_run_files(model, paths, run_identity(space, options.evolution, seeds), extra,
                                      options.resume);
         model.add_observer(log);
     }
@@ -147,11 +114,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
         return offset + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     const auto checkpoint = [&] {  // called with the mutex held
-        if (!files) return;
-        write_checkpoint(paths.checkpoint(), model_snapshot(model), {{"lineage_records", log->records()}});
-        if (const auto result = model.result(); result.best) write_best(paths, *result.best, space);
-        const auto progress_now = model.progress();
-        for (const auto& o : model.observers()) o->on_checkpoint(paths.checkpoint(), progress_now);
+        if (files) write_run_checkpoint(model, paths, *log);
     };
     const auto fail = [&](std::exception_ptr e) {  // called with the mutex held
         if (!error) error = e;

@@ -207,6 +207,22 @@ public:
         replaying_ = false;
     }
 
+    /// Takes the migrants waiting for `island` out of its inbox. A driver
+    /// whose islands live in other processes (MPI) calls this for the
+    /// islands it does not run, after complete(), and sends them on.
+    std::vector<Individual<G>> take_inbox(std::size_t island) {
+        auto inbox = std::move(islands_.at(island).inbox);
+        islands_.at(island).inbox.clear();
+        return inbox;
+    }
+
+    /// Delivers migrants that arrived from another process to `island`;
+    /// they are merged when the island next proposes or finishes a job.
+    void receive_migrants(std::size_t island, std::vector<Individual<G>> migrants) {
+        auto& inbox = islands_.at(island).inbox;
+        for (auto& m : migrants) inbox.push_back(std::move(m));
+    }
+
     /// Moves every in-flight job to its island's retry list (a driver calls
     /// this when workers are lost, and restore() for jobs in flight at a
     /// checkpoint): they are proposed again first, with the same id.
