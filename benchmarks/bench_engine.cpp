@@ -36,7 +36,8 @@ void engine_cost(benchmark::State& state) {
         model.complete(job->id, evonas::Fitness::of(score));
     }
     state.SetItemsProcessed(state.iterations());
-    state.counters["duplicates"] = static_cast<double>(model.counts().duplicates);
+    state.counters["duplicates_per_job"] = benchmark::Counter(static_cast<double>(model.counts().duplicates),
+                                                              benchmark::Counter::kAvgIterations);
     std::filesystem::remove_all(dir);
 }
 

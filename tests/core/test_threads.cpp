@@ -311,3 +311,63 @@ TEST_CASE("the trainer's optional check runs before dispatch", "[threads][check]
     CHECK(trainer_name(Picky{&trained}) == "picky");
     CHECK(trainer_name(test::TargetTrainer{}) == "target");
 }
+
+TEST_CASE("max_seconds stops the run and the jobs still training", "[threads][stop]") {
+    const auto space = test::small_space();
+    struct Slow {
+        Fitness evaluate(const Genome<>&, const JobContext& ctx) {
+            for (int i = 0; i < 10000 && !ctx.should_stop(); ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+            return Fitness::of(0.5);
+        }
+    };
+    RunOptions options;
+    options.evolution.stop = {.max_evaluations = 0, .max_seconds = 0.3};
+    options.workers = 2;
+    options.progress = false;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = evolve(space, [](std::size_t) { return Slow{}; }, options);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(seconds < 5.0);
+    CHECK(result.stop_reason == "max_seconds");
+    CHECK(result.counts.timed_out == 2);  // both workers' first jobs were stopped
+    CHECK(result.counts.ok == 0);
+}
+
+TEST_CASE("the progress line says where the run stands", "[threads][progress]") {
+    CHECK(format_duration(59.6) == "1:00");
+    CHECK(format_duration(3725) == "1:02:05");
+    Progress p;
+    p.counts.finished = 50;
+    p.counts.ok = 45;
+    p.counts.failed = 3;
+    p.counts.timed_out = 2;
+    p.best_score = 0.8125;
+    p.elapsed_seconds = 10;
+    p.in_flight = 2;
+    p.max_evaluations = 200;
+    CHECK(progress_line(p, 4) ==
+          "evonas: 50/200 evaluated | best 0.8125 | 5.00 jobs/s | 2/4 workers busy | failed 5 | ETA 0:30");
+
+    // Not a terminal: quiet unless forced.
+    std::FILE* quiet = std::tmpfile();
+    {
+        ConsoleProgress progress(4, quiet);
+        progress.on_end(p);
+    }
+    std::fseek(quiet, 0, SEEK_END);
+    CHECK(std::ftell(quiet) == 0);
+    std::fclose(quiet);
+
+    std::FILE* forced = std::tmpfile();
+    {
+        ConsoleProgress progress(4, forced, /*force=*/true);
+        progress.on_end(p);
+    }
+    std::rewind(forced);
+    char buffer[256] = {};
+    CHECK(std::fgets(buffer, sizeof buffer, forced) != nullptr);
+    CHECK_THAT(std::string(buffer), Contains("50/200 evaluated | best 0.8125"));
+    std::fclose(forced);
+}

@@ -428,6 +428,10 @@ inline std::optional<std::pair<NpyType, bool>> npy_parse_descr(std::string_view 
     }
     if (order == '=') order = std::endian::native == std::endian::big ? '>' : '<';
     const char kind = rest[0];
+    if (kind == 'O') {
+        problem = "object arrays (pickled Python objects) are not supported";
+        return std::nullopt;
+    }
     const std::string_view size_text = rest.substr(1);
     int size = 0;
     for (char c : size_text) {
@@ -463,9 +467,6 @@ inline std::optional<std::pair<NpyType, bool>> npy_parse_descr(std::string_view 
             else if (size == 4) type = NpyType::float32;
             else if (size == 8) type = NpyType::float64;
             break;
-        case 'O':
-            problem = "object arrays (pickled Python objects) are not supported";
-            return std::nullopt;
         default: break;
     }
     if (!type) {

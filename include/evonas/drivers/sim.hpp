@@ -1,0 +1,156 @@
+// evonas: the discrete-event simulation driver. The same engine as the
+// thread and MPI drivers, driven by a virtual clock: W virtual workers, a
+// cost model for each job's training time, a master (or one per island)
+// whose own time per job and message latencies are modelled, injected
+// failures and worker dropouts. Fitness comes from your trainer, evaluated
+// instantly (an analytic or surrogate fitness; see SimilarityTrainer).
+//
+//     namespace sim = evonas::sim;
+//     auto run = sim::simulate(space, sim::SimilarityTrainer{target, &space},
+//                              sim::SimOptions{.evolution = {.islands = 8, .population = 64,
+//                                                            .stop = {.max_evaluations = 0,
+//                                                                     .max_seconds = 24 * 3600}},
+//                                              .workers = 18688,
+//                                              .cost = sim::CostModel::log_normal_with_mean(3381, 0.5)});
+//     fmt::print("{}", sim::summary(run.report));
+//
+// A run is reproducible from its seed (ties in event times are broken by
+// kind, then worker or master index), unless master.measured is set. With
+// one worker, zero latencies and zero master costs the engine sees exactly
+// the calls the thread driver makes with one worker, so the lineage is the
+// same. See docs/scale.md.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <evonas/drivers/sim/analytic_trainer.hpp>
+#include <evonas/drivers/sim/cnn_estimate.hpp>
+#include <evonas/drivers/sim/cost_model.hpp>
+#include <evonas/drivers/sim/options.hpp>
+#include <evonas/drivers/sim/report.hpp>
+#include <evonas/drivers/sim/simulator.hpp>
+#include <evonas/engine/island_model.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/io/lineage.hpp>
+#include <evonas/io/resume.hpp>
+#include <evonas/io/run_directory.hpp>
+
+namespace evonas::sim {
+
+/// The outcome of a simulated run: what the thread driver would return, and
+/// what the simulator measured.
+struct SimResult {
+    EvolutionResult<Genome<LayerGene>> evolution;
+    SimReport report;
+};
+
+namespace detail {
+
+template <class Tr>
+SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions& options,
+                         std::vector<Genome<LayerGene>> seeds, EvolutionOperators<Genome<LayerGene>> operators,
+                         ObserverList<Genome<LayerGene>> observers) {
+    using G = Genome<LayerGene>;
+    options.validate();
+    const bool files = !options.run_dir.empty();
+    const auto identity = files ? run_identity(space, options.evolution, seeds) : nlohmann::json();
+    IslandModel<G> model(space, options.evolution, std::move(seeds), std::move(operators));
+    const RunPaths paths{options.run_dir};
+    std::shared_ptr<LineageLog> log;
+    if (files) {
+        const nlohmann::json extra{{"driver", "sim"},
+                                   {"workers", options.workers},
+                                   {"schedule", std::string(to_string(options.schedule))},
+                                   {"cost", options.cost.description()},
+                                   {"stop", stop_to_json(options.evolution.stop)}};
+        log = open_run_files(model, paths, identity, extra, false);
+        model.add_observer(log);
+    }
+    for (auto& o : observers) model.add_observer(std::move(o));
+    const auto checkpoint = [&] {
+        if (log) write_run_checkpoint(model, paths, *log);
+    };
+    Simulator<Tr> simulator(trainer, model, options, [&] {
+        if (log && options.checkpoint_interval && model.counts().finished % options.checkpoint_interval == 0) {
+            checkpoint();
+        }
+    });
+    SimReport report;
+    std::exception_ptr error;
+    try {
+        report = simulator.run();
+        checkpoint();
+    } catch (...) {
+        error = std::current_exception();
+    }
+    const auto progress_now = model.progress();
+    for (const auto& o : model.observers()) {
+        try {
+            o->on_end(progress_now);
+        } catch (...) {
+            if (!error) error = std::current_exception();
+        }
+    }
+    if (error) std::rethrow_exception(error);
+    return {model.result(), std::move(report)};
+}
+
+}  // namespace detail
+
+/// Simulates an evolution run on `options.workers` virtual workers and
+/// returns its result and report. `trainer` is a Trainer (one instance
+/// serves every virtual worker, since evaluation is instant) or a factory
+/// `worker_index -> Trainer` as evolve() takes (called once, with 0).
+/// Seeds, operators and observers are as for evolve(). With a run_dir the
+/// run writes run.json, lineage.jsonl (virtual times), checkpoint.json and
+/// best.txt like the thread driver (resuming a simulation is not supported).
+/// Throws ConfigError for bad options, naming the field.
+template <class TrainerOrFactory>
+SimResult simulate(const SearchSpace& space, TrainerOrFactory&& trainer, const SimOptions& options,
+                   std::vector<Genome<LayerGene>> seeds = {}, EvolutionOperators<Genome<LayerGene>> operators = {},
+                   ObserverList<Genome<LayerGene>> observers = {}) {
+    using G = Genome<LayerGene>;
+    using T = std::remove_reference_t<TrainerOrFactory>;
+    if constexpr (TrainerEvaluates<T, G>) {
+        return detail::run_simulation(space, trainer, options, std::move(seeds), std::move(operators),
+                                      std::move(observers));
+    } else {
+        static_assert(std::is_invocable_v<T&, std::size_t>,
+                      "simulate: pass a Trainer (evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
+                      "-> evonas::Fitness) or a factory callable as f(std::size_t worker_index)");
+        auto made = trainer(std::size_t{0});
+        static_assert(TrainerEvaluates<decltype(made), G>,
+                      "simulate: the factory must return a Trainer (evaluate(genome, ctx) -> evonas::Fitness)");
+        return detail::run_simulation(space, made, options, std::move(seeds), std::move(operators),
+                                      std::move(observers));
+    }
+}
+
+/// Runs the same setup once per schedule (by default the asynchronous
+/// engine and the generational baseline), for a side-by-side comparison
+/// (see comparison_table()). With a run_dir each schedule writes to its own
+/// subdirectory named after it.
+template <class TrainerOrFactory>
+std::vector<SimResult> simulate_schedules(const SearchSpace& space, TrainerOrFactory&& trainer, const SimOptions& options,
+                                          std::vector<Schedule> schedules = {Schedule::asynchronous,
+                                                                             Schedule::generational},
+                                          const std::vector<Genome<LayerGene>>& seeds = {},
+                                          const EvolutionOperators<Genome<LayerGene>>& operators = {}) {
+    std::vector<SimResult> results;
+    for (const auto schedule : schedules) {
+        auto o = options;
+        o.schedule = schedule;
+        if (!options.run_dir.empty()) o.run_dir = options.run_dir / std::string(to_string(schedule));
+        results.push_back(simulate(space, trainer, o, seeds, operators));
+    }
+    return results;
+}
+
+}  // namespace evonas::sim

@@ -1,0 +1,453 @@
+// evonas: the discrete-event loop of the simulation driver (internal; use
+// evonas::sim::simulate() from <evonas/drivers/sim.hpp>).
+//
+// Events, in virtual time, ties broken by kind then index: a master becomes
+// free, a worker's result reaches its master, a worker drops out. Each
+// master is a single FIFO server: serving a result costs complete_seconds
+// (and the engine's complete()), handing out a job costs propose_seconds
+// (and the engine's propose()). A job starts dispatch_latency after the
+// master sent it and its result reaches the master result_latency after
+// training ends. Every engine call happens at its service time, so the
+// engine's clock only moves forward. O(log W) per event.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <queue>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <evonas/drivers/sim/options.hpp>
+#include <evonas/drivers/sim/report.hpp>
+#include <evonas/drivers/sim/stats.hpp>
+#include <evonas/engine/island_model.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/random.hpp>
+
+namespace evonas::sim::detail {
+
+/// One simulated run over an IslandModel the caller owns. Thread safety: none.
+template <class T>
+class Simulator {
+public:
+    using G = Genome<LayerGene>;
+    /// Called after every recorded result (the driver checkpoints there).
+    using AfterResult = std::function<void()>;
+
+    Simulator(T& trainer, IslandModel<G>& model, const SimOptions& options, AfterResult after_result = {})
+        : trainer_(trainer), model_(model), o_(options), after_result_(std::move(after_result)),
+          horizon_(options.evolution.stop.max_seconds > 0 ? options.evolution.stop.max_seconds
+                                                          : std::numeric_limits<double>::infinity()),
+          generational_(options.schedule == Schedule::generational),
+          generation_size_(options.generation_size ? options.generation_size : options.workers),
+          cost_seed_(derive_seed(options.evolution.seed, 0x51A7E5EEDULL)),
+          series_(options.series_points, horizon_) {
+        prepare_ = [this](G& genome) { return trainer_check(trainer_, genome); };
+        const std::size_t masters = o_.master.one_per_island ? model_.island_count() : 1;
+        masters_.resize(masters);
+        workers_.resize(o_.workers);
+        per_island_.resize(model_.island_count());
+        for (std::size_t i = 0; i < per_island_.size(); ++i) per_island_[i].island = i;
+        for (std::size_t i = 0; i < o_.workers; ++i) {
+            // Contiguous blocks, as rank groups of an MPI run.
+            workers_[i].master = static_cast<std::uint32_t>(i * masters / o_.workers);
+            masters_[workers_[i].master].queue.push_back({static_cast<std::uint32_t>(i), Ask::job});
+        }
+        for (std::size_t m = 0; m < masters; ++m) kick(m, 0.0);
+        for (const auto& d : o_.failures.dropouts) {
+            events_.push({d.at_seconds, Kind::dropout, static_cast<std::uint32_t>(d.worker), 0});
+        }
+    }
+
+    SimReport run() {
+        const auto real_start = std::chrono::steady_clock::now();
+        bool cut = false;
+        while (!events_.empty()) {
+            const Event ev = events_.top();
+            if (ev.time >= horizon_) {
+                cut = true;
+                break;
+            }
+            events_.pop();
+            now_ = ev.time;
+            switch (ev.kind) {
+                case Kind::master_free:
+                    masters_[ev.index].pending = false;
+                    drain(ev.index, ev.time);
+                    break;
+                case Kind::result: {
+                    const auto& w = workers_[ev.index];
+                    if (w.busy && !w.lost && w.job == ev.job) submit(w.master, {ev.index, Ask::result}, ev.time);
+                    break;
+                }
+                case Kind::dropout: drop(ev.index, ev.time); break;
+            }
+        }
+        const double end = cut ? horizon_ : now_;
+        flush(end);
+        SimReport r = report(end);
+        r.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start).count();
+        return r;
+    }
+
+private:
+    enum class Kind : std::uint32_t { master_free = 0, result = 1, dropout = 2 };
+    struct Event {
+        double time;
+        Kind kind;
+        std::uint32_t index;  // master (master_free) or worker
+        std::uint64_t job;
+    };
+    struct Later {
+        bool operator()(const Event& a, const Event& b) const noexcept {
+            return std::tie(a.time, a.kind, a.index) > std::tie(b.time, b.kind, b.index);
+        }
+    };
+    enum class Ask : std::uint8_t { job, result, lost };
+    struct Request {
+        std::uint32_t worker;
+        Ask kind;
+    };
+    struct Master {
+        double busy = 0.0;
+        bool pending = false;  // a master_free event is scheduled
+        std::deque<Request> queue;
+        std::vector<std::uint32_t> idle;  // workers waiting for work (generation barrier, no work)
+    };
+    struct Worker {
+        std::uint64_t job = 0;
+        Fitness fitness;
+        double start = 0.0, end = 0.0;  // training of the current job
+        double free_since = 0.0;        // start of the current idle gap
+        double gap_latency = 0.0;       // message latency inside the current gap so far
+        double no_work = 0.0;           // time inside the current gap with nothing to do
+        double idle_since = 0.0;
+        double died = std::numeric_limits<double>::infinity();
+        std::uint32_t master = 0;
+        bool busy = false, lost = false, alive = true;
+    };
+
+    static double seconds_since(std::chrono::steady_clock::time_point t0) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+
+    void kick(std::size_t m, double t) {
+        if (masters_[m].pending || serving_ == static_cast<std::ptrdiff_t>(m)) return;
+        masters_[m].pending = true;
+        events_.push({t, Kind::master_free, static_cast<std::uint32_t>(m), 0});
+    }
+
+    void submit(std::size_t m, Request r, double t) {
+        masters_[m].queue.push_back(r);
+        drain(m, t);
+    }
+
+    void drain(std::size_t m, double t) {
+        auto& ms = masters_[m];
+        while (!ms.pending && !ms.queue.empty()) {
+            const Request r = ms.queue.front();
+            ms.queue.pop_front();
+            serving_ = static_cast<std::ptrdiff_t>(m);
+            const double cost = serve(m, r, t);
+            serving_ = -1;
+            if (cost > 0.0) {
+                const double until = std::min(t + cost, horizon_);
+                ms.busy += until - t;
+                series_.add_master(t, until);
+                ms.pending = true;
+                events_.push({t + cost, Kind::master_free, static_cast<std::uint32_t>(m), 0});
+            }
+        }
+    }
+
+    // Serves one request at time s; returns the master time it took.
+    double serve(std::size_t m, Request r, double s) {
+        auto& w = workers_[r.worker];
+        double cost = 0.0;
+        if (r.kind != Ask::job) {
+            cost = record(r.worker, r.kind == Ask::lost, s);
+        } else if (!w.alive) {
+            return 0.0;
+        }
+        if (w.alive) cost += dispatch(m, r.worker, s, cost);
+        return cost;
+    }
+
+    // The engine's complete() for worker i's job; returns the master time.
+    double record(std::uint32_t i, bool lost, double s) {
+        auto& w = workers_[i];
+        model_.set_elapsed(s);
+        Fitness fitness = lost ? Fitness::failed(fmt::format("worker {} dropped out at {:.1f} s (simulated)", i, w.died))
+                               : std::move(w.fitness);
+        const double busy_end = lost ? std::max(w.start, std::min(w.end, w.died)) : w.end;
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto rec = model_.complete(w.job, std::move(fitness), WorkInfo{i, w.start, w.end});
+        const double real = seconds_since(t0);
+        engine_real_ += real;
+        add_busy(w.start, busy_end, lost || !rec.fitness.ok());
+        auto& island = per_island_[rec.job.island];
+        if (lost) {
+            ++jobs_.lost;
+        } else {
+            ++jobs_.evaluated;
+            ++island.evaluated;
+            switch (rec.fitness.status) {
+                case FitnessStatus::ok: ++jobs_.ok; break;
+                case FitnessStatus::timed_out: ++jobs_.timed_out; break;
+                default: ++jobs_.failed; break;
+            }
+        }
+        std::optional<double> ok_score;
+        if (rec.fitness.ok()) {
+            ok_score = rec.fitness.score;
+            ++island.ok;
+            if (!island.best_score || *ok_score > *island.best_score) island.best_score = ok_score;
+            if (!best_ || *ok_score > *best_) best_ = ok_score;
+            if (o_.target_score && *ok_score >= *o_.target_score) {
+                if (!island.time_to_target) island.time_to_target = s;
+                if (!time_to_target_) time_to_target_ = s;
+            }
+        }
+        series_.add_result(s, ok_score);
+        w.busy = false;
+        w.lost = false;
+        w.free_since = lost ? w.died : w.end;
+        w.gap_latency = lost ? 0.0 : o_.master.result_latency;
+        if (generational_) {
+            --generation_in_flight_;
+            next_generation_if_done(s);
+        }
+        if (after_result_) after_result_();
+        return o_.master.complete_seconds + (o_.master.measured ? real * o_.master.measured_scale : 0.0);
+    }
+
+    // The engine's propose() for worker i at time s (after `before` of this
+    // service); returns the master time it took.
+    double dispatch(std::size_t m, std::uint32_t i, double s, double before) {
+        auto& w = workers_[i];
+        if (generational_ && generation_proposed_ >= generation_size_) {
+            go_idle(m, i, s + before);
+            return 0.0;
+        }
+        model_.set_elapsed(s);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto job = o_.master.one_per_island ? model_.propose(m, prepare_) : model_.propose_next(prepare_);
+        const double real = seconds_since(t0);
+        engine_real_ += real;
+        double cost = o_.master.measured ? real * o_.master.measured_scale : 0.0;
+        if (!job) {
+            if (generational_) generation_starved_ = true;
+            go_idle(m, i, s + before + cost);
+            return cost;
+        }
+        cost += o_.master.propose_seconds;
+        ++jobs_.proposed;
+        if (generational_) {
+            ++generation_proposed_;
+            ++generation_in_flight_;
+        }
+        const double start = s + before + cost + o_.master.dispatch_latency;
+        // The job's time and fate come from its own generator: the same job
+        // gets the same draws whatever the schedule.
+        Rng rng(derive_seed(cost_seed_, job->id));
+        const double estimate = o_.cost.uses_trainer_estimate() ? trainer_cost(trainer_, job->genome) : 1.0;
+        const double drawn = o_.cost.draw(CostInput{*job, i, estimate}, rng);
+        const auto& f = o_.failures;
+        const double fate = rng.uniform();
+        double train = drawn;
+        if (fate < f.fail_fraction) {
+            train = drawn * rng.uniform();
+            w.fitness = Fitness::failed(fmt::format("simulated failure after {:.1f} s", train));
+        } else if (fate < f.fail_fraction + f.timeout_fraction ||
+                   (f.job_timeout_seconds > 0.0 && drawn > f.job_timeout_seconds)) {
+            train = f.job_timeout_seconds;
+            w.fitness = Fitness::timed_out(fmt::format("the job ran past its {} s deadline", f.job_timeout_seconds));
+        } else {
+            w.fitness = evaluate(*job, i);
+        }
+        w.job = job->id;
+        w.start = start;
+        w.end = start + train;
+        w.busy = true;
+        if (start <= horizon_) {
+            const double gap = start - w.free_since;
+            const double latency = w.gap_latency + o_.master.dispatch_latency;
+            idle_.add(gap);
+            idle_latency_ += latency;
+            idle_no_work_ += w.no_work;
+            idle_master_ += std::max(0.0, gap - latency - w.no_work);
+        }
+        w.no_work = 0.0;
+        events_.push({w.end + o_.master.result_latency, Kind::result, i, job->id});
+        return cost;
+    }
+
+    Fitness evaluate(const Job<G>& job, std::size_t worker) {
+        const JobContext ctx{job.id, job.seed, worker, job.island, std::chrono::steady_clock::time_point::max(), {}};
+        try {
+            return trainer_.evaluate(job.genome, ctx);
+        } catch (const std::exception& e) {
+            return Fitness::failed(fmt::format("the trainer threw: {}", e.what()));
+        } catch (...) {
+            return Fitness::failed("the trainer threw an exception that is not a std::exception");
+        }
+    }
+
+    void go_idle(std::size_t m, std::uint32_t i, double t) {
+        masters_[m].idle.push_back(i);
+        workers_[i].idle_since = t;
+    }
+
+    // The generational barrier: once every job of the generation finished,
+    // the idle workers queue for the next one.
+    void next_generation_if_done(double t) {
+        if (generation_in_flight_ != 0) return;
+        if (generation_proposed_ < generation_size_ && !generation_starved_) return;
+        if (generation_proposed_ > 0) ++generations_;
+        generation_proposed_ = 0;
+        generation_starved_ = false;
+        for (std::size_t m = 0; m < masters_.size(); ++m) {
+            auto& ms = masters_[m];
+            for (auto i : ms.idle) {
+                auto& w = workers_[i];
+                if (!w.alive) continue;
+                w.no_work += t - w.idle_since;
+                ms.queue.push_back({i, Ask::job});
+            }
+            ms.idle.clear();
+            if (!ms.queue.empty()) kick(m, t);
+        }
+    }
+
+    void drop(std::uint32_t i, double t) {
+        auto& w = workers_[i];
+        if (!w.alive) return;
+        w.alive = false;
+        w.died = t;
+        deaths_.push_back(t);
+        if (w.busy && w.end > t) {  // training (or not started yet): the job is lost
+            w.lost = true;
+            submit(w.master, {i, Ask::lost}, t);
+        }
+    }
+
+    void add_busy(double a, double b, bool wasted) {
+        b = std::min(b, horizon_);
+        if (!(b > a)) return;
+        busy_ += b - a;
+        if (wasted) wasted_ += b - a;
+        series_.add_busy(a, b);
+    }
+
+    // Jobs still in flight when the run ends are recorded as the thread
+    // driver records them: timed out, "stopped because the run ended".
+    void flush(double end) {
+        model_.set_elapsed(end);
+        for (std::uint32_t i = 0; i < workers_.size(); ++i) {
+            auto& w = workers_[i];
+            if (!w.busy) continue;
+            const bool lost = w.lost;
+            Fitness f = lost ? Fitness::failed(fmt::format("worker {} dropped out at {:.1f} s (simulated)", i, w.died))
+                             : Fitness::timed_out("stopped because the run ended");
+            add_busy(w.start, std::min({w.end, w.died, end}), true);
+            const auto t0 = std::chrono::steady_clock::now();
+            model_.complete(w.job, std::move(f), WorkInfo{i, w.start, std::min(w.end, end)});
+            engine_real_ += seconds_since(t0);
+            ++(lost ? jobs_.lost : jobs_.cut_off);
+            w.busy = false;
+        }
+        (void)model_.done();  // latches the stop reason
+    }
+
+    SimReport report(double end) {
+        SimReport r;
+        r.schedule = std::string(to_string(o_.schedule));
+        r.workers = o_.workers;
+        r.islands = model_.island_count();
+        r.masters = masters_.size();
+        r.virtual_seconds = end;
+        r.stop_reason = model_.stop_reason();
+        r.jobs = jobs_;
+        const auto counts = model_.counts();
+        r.jobs.invalid = counts.invalid;
+        r.jobs.duplicates = counts.duplicates;
+        r.generations = generations_;
+        for (const auto& w : workers_) r.available_seconds += std::min(w.died, end);
+        r.busy_seconds = busy_;
+        r.wasted_seconds = wasted_;
+        r.utilisation = r.available_seconds > 0 ? busy_ / r.available_seconds : 0.0;
+        for (std::size_t m = 0; m < masters_.size(); ++m) {
+            const double f = end > 0 ? masters_[m].busy / end : 0.0;
+            r.master_busy_fraction += f / static_cast<double>(masters_.size());
+            r.master_busy_max = std::max(r.master_busy_max, f);
+            if (o_.master.one_per_island) per_island_[m].master_busy_fraction = f;
+        }
+        idle_.fill(r.idle);
+        r.idle.latency_seconds = idle_latency_;
+        r.idle.master_seconds = idle_master_;
+        r.idle.no_work_seconds = idle_no_work_;
+        r.idle.at_end_seconds = std::max(0.0, r.available_seconds - busy_ - r.idle.total_seconds);
+        r.target_score = o_.target_score;
+        r.time_to_target = time_to_target_;
+        r.best_score = best_;
+        r.per_island = per_island_;
+        r.series = series_.finish(end, o_.workers, masters_.size(), deaths_);
+        r.setup = {{"cost", o_.cost.description()},
+                   {"master", {{"propose_seconds", o_.master.propose_seconds},
+                               {"complete_seconds", o_.master.complete_seconds},
+                               {"dispatch_latency", o_.master.dispatch_latency},
+                               {"result_latency", o_.master.result_latency},
+                               {"measured", o_.master.measured},
+                               {"measured_scale", o_.master.measured_scale},
+                               {"one_per_island", o_.master.one_per_island}}},
+                   {"failures", {{"fail_fraction", o_.failures.fail_fraction},
+                                 {"timeout_fraction", o_.failures.timeout_fraction},
+                                 {"job_timeout_seconds", o_.failures.job_timeout_seconds},
+                                 {"dropouts", o_.failures.dropouts.size()}}},
+                   {"generation_size", generational_ ? generation_size_ : 0},
+                   {"population", o_.evolution.population}};
+        r.engine_real_seconds = engine_real_;
+        r.engine_us_per_job = jobs_.proposed ? 1e6 * engine_real_ / static_cast<double>(jobs_.proposed) : 0.0;
+        return r;
+    }
+
+    T& trainer_;
+    IslandModel<G>& model_;
+    const SimOptions& o_;
+    AfterResult after_result_;
+    typename IslandModel<G>::Prepare prepare_;
+    double horizon_;
+    bool generational_;
+    std::size_t generation_size_;
+    std::uint64_t cost_seed_;
+    std::priority_queue<Event, std::vector<Event>, Later> events_;
+    std::vector<Master> masters_;
+    std::vector<Worker> workers_;
+    std::ptrdiff_t serving_ = -1;
+    double now_ = 0.0;
+    std::size_t generation_proposed_ = 0;
+    std::size_t generation_in_flight_ = 0;
+    bool generation_starved_ = false;
+    std::uint64_t generations_ = 0;
+    SimJobCounts jobs_{};
+    std::vector<IslandReport> per_island_;
+    std::optional<double> best_, time_to_target_;
+    double busy_ = 0.0, wasted_ = 0.0, engine_real_ = 0.0;
+    double idle_latency_ = 0.0, idle_master_ = 0.0, idle_no_work_ = 0.0;
+    IdleHistogram idle_;
+    Series series_;
+    std::vector<double> deaths_;
+};
+
+}  // namespace evonas::sim::detail

@@ -1,0 +1,187 @@
+// evonas::mpi: the contents of the driver's messages (the tags are in
+// transport.hpp, the encoding of each field in wire.hpp).
+//
+//   job       master -> worker   u64 id, u64 seed, u64 island, f64 timeout (0: none),
+//                                f64 seconds left in the run (< 0: no limit), genome
+//   result    worker -> master   u64 id, f64 seconds the evaluation took, fitness
+//   stop      master -> worker   u8 failed, str error, result
+//   migrants  master -> master   u64 to island, u64 from island, vec<individual>
+//   notice    master -> master   u8 failed, str stop reason or error, u64 from rank
+//   events    master -> rank 0   (u8 kind, record | migration)... until the end
+//   done      master -> rank 0   vec<u64> messages sent to each island's master, str end note
+//   finish    rank 0 -> master   u64 messages to expect from other masters, u8 failed,
+//                                str error, result
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <evonas/engine/island_model.hpp>
+#include <evonas/mpi/wire.hpp>
+
+namespace evonas::mpi::detail {
+
+using LayerGenome = Genome<LayerGene>;
+
+/// A job as a worker needs it.
+struct JobOrder {
+    std::uint64_t id = 0;
+    std::uint64_t seed = 0;
+    std::size_t island = 0;
+    double timeout = 0.0;    ///< the job's own deadline in seconds (0: none)
+    double run_left = -1.0;  ///< seconds left in the run when sent (< 0: no limit)
+    LayerGenome genome;
+};
+
+inline std::vector<char> encode_job(const Job<LayerGenome>& job, double timeout, double run_left) {
+    wire::Writer w(64 + 16 * job.genome.gene_count() * 8);
+    w.u64(job.id);
+    w.u64(job.seed);
+    w.u64(job.island);
+    w.f64(timeout);
+    w.f64(run_left);
+    wire::write(w, job.genome);
+    return w.take();
+}
+
+inline JobOrder decode_job(const std::vector<char>& bytes, const SearchSpace& space) {
+    wire::Reader r(bytes.data(), bytes.size(), "job");
+    JobOrder job;
+    job.id = r.u64();
+    job.seed = r.u64();
+    job.island = static_cast<std::size_t>(r.u64());
+    job.timeout = r.f64();
+    job.run_left = r.f64();
+    job.genome = wire::read_genome(r, space);
+    r.expect_end();
+    return job;
+}
+
+struct ResultMessage {
+    std::uint64_t id = 0;
+    double seconds = 0.0;
+    Fitness fitness;
+};
+
+inline std::vector<char> encode_result(std::uint64_t id, double seconds, const Fitness& fitness) {
+    wire::Writer w(64 + fitness.reason.size());
+    w.u64(id);
+    w.f64(seconds);
+    wire::write(w, fitness);
+    return w.take();
+}
+
+inline ResultMessage decode_result(const std::vector<char>& bytes) {
+    wire::Reader r(bytes.data(), bytes.size(), "result");
+    ResultMessage m;
+    m.id = r.u64();
+    m.seconds = r.f64();
+    m.fitness = wire::read_fitness(r);
+    r.expect_end();
+    return m;
+}
+
+/// The outcome of a run, as stop and finish messages carry it.
+struct Outcome {
+    bool failed = false;
+    std::string error;
+    EvolutionResult<LayerGenome> result;
+};
+
+inline void write_outcome(wire::Writer& w, const Outcome& o) {
+    w.u8(o.failed ? 1 : 0);
+    w.str(o.error);
+    wire::write(w, o.result);
+}
+
+inline Outcome read_outcome(wire::Reader& r, const SearchSpace& space) {
+    Outcome o;
+    o.failed = r.u8() != 0;
+    o.error = r.str();
+    o.result = wire::read_result(r, space);
+    return o;
+}
+
+inline std::vector<char> encode_stop(const Outcome& o) {
+    wire::Writer w;
+    write_outcome(w, o);
+    return w.take();
+}
+
+inline Outcome decode_stop(const std::vector<char>& bytes, const SearchSpace& space) {
+    wire::Reader r(bytes.data(), bytes.size(), "stop");
+    auto o = read_outcome(r, space);
+    r.expect_end();
+    return o;
+}
+
+struct Notice {
+    bool failed = false;
+    std::string text;  ///< the stop reason, or the error
+    int from = 0;
+};
+
+inline std::vector<char> encode_notice(const Notice& n) {
+    wire::Writer w;
+    w.u8(n.failed ? 1 : 0);
+    w.str(n.text);
+    w.u64(static_cast<std::uint64_t>(n.from));
+    return w.take();
+}
+
+inline Notice decode_notice(const std::vector<char>& bytes) {
+    wire::Reader r(bytes.data(), bytes.size(), "notice");
+    Notice n;
+    n.failed = r.u8() != 0;
+    n.text = r.str();
+    n.from = static_cast<int>(r.u64());
+    r.expect_end();
+    return n;
+}
+
+enum EventKind : std::uint8_t { event_record = 0, event_migration = 1 };
+
+struct Done {
+    std::vector<std::uint64_t> sent;  ///< master -> master messages sent, per destination island
+    std::string note;                 ///< why the island ended early ("workers_lost"), or empty
+};
+
+inline std::vector<char> encode_done(const Done& d) {
+    wire::Writer w;
+    w.u64s(d.sent);
+    w.str(d.note);
+    return w.take();
+}
+
+inline Done decode_done(const std::vector<char>& bytes) {
+    wire::Reader r(bytes.data(), bytes.size(), "done");
+    Done d;
+    d.sent = r.u64s();
+    d.note = r.str();
+    r.expect_end();
+    return d;
+}
+
+struct Finish {
+    std::uint64_t expected = 0;  ///< master -> master messages the receiver gets in all
+    Outcome outcome;
+};
+
+inline std::vector<char> encode_finish(const Finish& f) {
+    wire::Writer w;
+    w.u64(f.expected);
+    write_outcome(w, f.outcome);
+    return w.take();
+}
+
+inline Finish decode_finish(const std::vector<char>& bytes, const SearchSpace& space) {
+    wire::Reader r(bytes.data(), bytes.size(), "finish");
+    Finish f;
+    f.expected = r.u64();
+    f.outcome = read_outcome(r, space);
+    r.expect_end();
+    return f;
+}
+
+}  // namespace evonas::mpi::detail
