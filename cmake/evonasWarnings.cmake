@@ -7,4 +7,10 @@ function(evonas_target_warnings target)
                                              # designated initialisers leave fields at their defaults on purpose
                                              -Wno-missing-field-initializers)
   endif()
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # g++ 12 reports a std::function member of a nested designated
+    # initialiser (StopCriteria::callback) as maybe-uninitialized: a false
+    # positive (GCC bug 107919 family).
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+  endif()
 endfunction()

@@ -46,15 +46,19 @@ public:
                const std::string& problem)
         : Error(fmt::format("{}:{}:{}: {}", source, line, column, problem)),
           source_(std::move(source)),
+          problem_(problem),
           line_(line),
           column_(column) {}
 
     const std::string& source() const noexcept { return source_; }
+    /// The message without the "source:line:column: " prefix.
+    const std::string& problem() const noexcept { return problem_; }
     std::size_t line() const noexcept { return line_; }
     std::size_t column() const noexcept { return column_; }
 
 private:
     std::string source_;
+    std::string problem_;
     std::size_t line_;
     std::size_t column_;
 };

@@ -426,3 +426,10 @@ TEST_CASE("genome_from_json names the JSON path of each mistake", "[json]") {
                              ConfigErrorAt("(root)", "expected a genome object"));
     }
 }
+
+TEST_CASE("JSON numbers too large for a double are a ParseError, not a crash", "[json][fuzz-regression]") {
+    // Found by fuzz_space_json and fuzz_checkpoint: nlohmann throws
+    // out_of_range (not parse_error) for "1e506".
+    CHECK_THROWS_MATCHES(evonas::parse_json_text(R"({"name": 1e506})", "space.json"), evonas::ParseError,
+                         Catch::Matchers::Message("space.json:1:1: number overflow parsing '1e506'"));
+}

@@ -199,8 +199,9 @@ TEST_CASE("zero latency, one worker: the same lineage as the thread driver", "[s
 TEST_CASE("a simulation is reproducible from its seed", "[sim][determinism]") {
     const auto space = cnn_space(2);
     const auto target = parse_genome("conv(k=5,f=64) pool conv(k=3,f=128) sepconv | dense(u=256) dropout", space);
-    sim::SimOptions options{.evolution = {.islands = 3, .population = 16, .seed = 5,
-                                          .stop = {.max_evaluations = 0, .max_seconds = 3600.0 * 6}},
+    const EvolutionOptions evolution{.islands = 3, .population = 16, .seed = 5,
+                                     .stop = {.max_evaluations = 0, .max_seconds = 3600.0 * 6}};
+    sim::SimOptions options{.evolution = evolution,
                             .workers = 200,
                             .cost = sim::CostModel::log_normal_with_mean(600.0, 0.5),
                             .master = {.propose_seconds = 0.01, .complete_seconds = 0.005,
@@ -366,10 +367,11 @@ TEST_CASE("time to reach a target score, overall and per island", "[sim][report]
 TEST_CASE("schedules compared side by side from the same setup", "[sim][report]") {
     const auto space = cnn_space(2);
     const auto target = parse_genome("conv(k=5,f=64) pool conv(k=3,f=128) | dense(u=256)", space);
-    sim::SimOptions options{.evolution = {.islands = 2, .population = 16, .seed = 2,
-                                          .stop = {.max_evaluations = 0, .max_seconds = 24 * 3600.0}},
-                            .workers = 500,
-                            .cost = sim::CostModel::log_normal_with_mean(3000.0, 0.5)};
+    const EvolutionOptions evolution{.islands = 2, .population = 16, .seed = 2,
+                                     .stop = {.max_evaluations = 0, .max_seconds = 24 * 3600.0}};
+    const sim::SimOptions options{.evolution = evolution,
+                                  .workers = 500,
+                                  .cost = sim::CostModel::log_normal_with_mean(3000.0, 0.5)};
     const auto runs = sim::simulate_schedules(space, sim::SimilarityTrainer{target, &space}, options);
     REQUIRE(runs.size() == 2);
     const auto& async = runs[0].report;

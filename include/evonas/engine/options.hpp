@@ -78,7 +78,7 @@ struct StopCriteria {
     double max_seconds = 0.0;             ///< wall (or virtual) time since the start
     std::optional<double> target_score;   ///< stop once the best ok score reaches it
     std::uint64_t patience = 0;           ///< stop after this many finished jobs without improvement
-    std::function<bool(const Progress&)> callback;  ///< stop when it returns true
+    std::function<bool(const Progress&)> callback = nullptr;  ///< stop when it returns true
 };
 
 /// Everything about the evolution itself (not the driver).

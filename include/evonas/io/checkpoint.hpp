@@ -42,6 +42,9 @@ struct IslandModelAccess {
         if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
         m.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
         m.score = m.fitness.rank_score();
+        if (m.hash != genome_hash(m.genome, space)) {
+            throw ConfigError(where + ".hash", "does not match the genome (the checkpoint is corrupt)");
+        }
         return m;
     }
 
@@ -144,7 +147,14 @@ struct IslandModelAccess {
             }
             is.retry.clear();
             for (std::size_t k = 0; k < ji.at("retry").size(); ++k) {
-                auto job = job_from_json(ji.at("retry")[k], space, fmt::format("{}.retry[{}]", w, k));
+                const auto field = fmt::format("{}.retry[{}]", w, k);
+                auto job = job_from_json(ji.at("retry")[k], space, field);
+                if (job.island != i || job.id % model.islands_.size() != i) {
+                    throw ConfigError(field + ".island", fmt::format("job {} does not belong to island {}", job.id, i));
+                }
+                if (job.hash != genome_hash(job.genome, space)) {
+                    throw ConfigError(field + ".hash", "does not match the genome (the checkpoint is corrupt)");
+                }
                 job.origin = Origin::retry;
                 is.retry.push_back(std::move(job));
             }
@@ -160,6 +170,10 @@ struct IslandModelAccess {
             is.event_rng.set_state_string(get_member<std::string>(ji, "event_rng", w));
             is.best.reset();
             if (ji.contains("best")) is.best = individual_from_json(ji.at("best"), space, w + ".best");
+            if (is.population.size() > model.options_.population) {
+                throw ConfigError(w + ".population", fmt::format("has {} members; the run's population is {}",
+                                                                 is.population.size(), model.options_.population));
+            }
             if (is.seeds_used > is.seeds.size()) {
                 throw ConfigError(w + ".seeds_used", "is more than this run's seeds: the seeds differ");
             }

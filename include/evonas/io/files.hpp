@@ -61,6 +61,14 @@ inline nlohmann::json parse_json_text(std::string_view text, const std::string& 
             message = message.substr(colon + 2);  // drop nlohmann's "[id] parse error at ..."
         }
         throw ParseError(source, line, column, message);
+    } catch (const nlohmann::json::exception& e) {
+        // e.g. a number too large for a double: nlohmann gives no position
+        std::string message = e.what();
+        if (const auto bracket = message.find("] ");
+            message.starts_with("[json.exception") && bracket != std::string::npos) {
+            message = message.substr(bracket + 2);
+        }
+        throw ParseError(source, 1, 1, message);
     }
 }
 

@@ -102,7 +102,12 @@ inline LineageContents read_lineage(const std::filesystem::path& path, const Sea
         const auto line = std::string_view(text).substr(pos, end - pos);
         const auto source = fmt::format("{}:{}", path.string(), line_no);
         if (!line.empty()) {
-            const auto j = parse_json_text(line, source);
+            nlohmann::json j;
+            try {
+                j = parse_json_text(line, source);
+            } catch (const ParseError& e) {  // report the file's line, not the snippet's
+                throw ParseError(path.string(), line_no, e.column(), e.problem());
+            }
             const auto type = j.is_object() ? j.value("type", "") : "";
             if (type == "job") {
                 contents.records.push_back(record_from_json(j, space, source));

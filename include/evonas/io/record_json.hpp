@@ -56,6 +56,23 @@ T get_member(const nlohmann::json& j, const char* key, const std::string& where)
     }
 }
 
+/// Runs `read`, turning any nlohmann exception (a missing key, a wrong type)
+/// into a ConfigError naming `where`, so a damaged record is always an
+/// evonas::Error.
+template <class Read>
+auto json_guard(const std::string& where, Read&& read) {
+    try {
+        return read();
+    } catch (const nlohmann::json::exception& e) {
+        std::string message = e.what();
+        if (const auto bracket = message.find("] "); message.starts_with("[json.exception") &&
+                                                     bracket != std::string::npos) {
+            message = message.substr(bracket + 2);
+        }
+        throw ConfigError(where, fmt::format("malformed record: {}", message));
+    }
+}
+
 }  // namespace detail
 
 inline nlohmann::json fitness_to_json(const Fitness& f) {
@@ -73,23 +90,25 @@ inline nlohmann::json fitness_to_json(const Fitness& f) {
 }
 
 inline Fitness fitness_from_json(const nlohmann::json& j, const std::string& where) {
-    Fitness f;
-    const auto status = detail::get_member<std::string>(j, "status", where);
-    const auto parsed = fitness_status_from_string(status);
-    if (!parsed) throw ConfigError(where + ".status", fmt::format("unknown status '{}'", status));
-    f.status = *parsed;
-    if (!j.contains("score")) throw ConfigError(where + ".score", "is missing");
-    f.score = detail::number_or_minus_inf(j.at("score"));
-    if (j.contains("reason")) f.reason = detail::get_member<std::string>(j, "reason", where);
-    if (j.contains("objectives")) {
-        for (const auto& v : j.at("objectives")) f.objectives.push_back(detail::number_or_minus_inf(v));
-    }
-    if (j.contains("metrics")) {
-        for (const auto& [name, v] : j.at("metrics").items()) {
-            f.metrics.push_back({name, detail::number_or_minus_inf(v)});
+    return detail::json_guard(where, [&] {
+        Fitness f;
+        const auto status = detail::get_member<std::string>(j, "status", where);
+        const auto parsed = fitness_status_from_string(status);
+        if (!parsed) throw ConfigError(where + ".status", fmt::format("unknown status '{}'", status));
+        f.status = *parsed;
+        if (!j.contains("score")) throw ConfigError(where + ".score", "is missing");
+        f.score = detail::number_or_minus_inf(j.at("score"));
+        if (j.contains("reason")) f.reason = detail::get_member<std::string>(j, "reason", where);
+        if (j.contains("objectives")) {
+            for (const auto& v : j.at("objectives")) f.objectives.push_back(detail::number_or_minus_inf(v));
         }
-    }
-    return f;
+        if (j.contains("metrics")) {
+            for (const auto& [name, v] : j.at("metrics").items()) {
+                f.metrics.push_back({name, detail::number_or_minus_inf(v)});
+            }
+        }
+        return f;
+    });
 }
 
 inline nlohmann::json cursor_to_json(const IslandCursor& c) {
@@ -98,12 +117,14 @@ inline nlohmann::json cursor_to_json(const IslandCursor& c) {
 }
 
 inline IslandCursor cursor_from_json(const nlohmann::json& j, const std::string& where) {
-    return {detail::get_member<std::uint64_t>(j, "seq", where),
-            detail::get_member<std::size_t>(j, "seeds_used", where),
-            detail::get_member<std::size_t>(j, "initial_proposed", where),
-            detail::get_member<std::uint64_t>(j, "proposed", where),
-            detail::get_member<std::uint64_t>(j, "duplicates", where),
-            detail::get_member<std::string>(j, "rng", where)};
+    return detail::json_guard(where, [&] {
+        return IslandCursor{detail::get_member<std::uint64_t>(j, "seq", where),
+                detail::get_member<std::size_t>(j, "seeds_used", where),
+                detail::get_member<std::size_t>(j, "initial_proposed", where),
+                detail::get_member<std::uint64_t>(j, "proposed", where),
+                detail::get_member<std::uint64_t>(j, "duplicates", where),
+                detail::get_member<std::string>(j, "rng", where)};
+    });
 }
 
 /// A job as JSON (genome as canonical text).
@@ -123,26 +144,28 @@ inline nlohmann::json job_to_json(const Job<Genome<LayerGene>>& job, const Searc
 
 inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const SearchSpace& space,
                                             const std::string& where) {
-    Job<Genome<LayerGene>> job;
-    job.id = detail::get_member<std::uint64_t>(j, "id", where);
-    job.island = detail::get_member<std::size_t>(j, "island", where);
-    job.seed = detail::parse_hex64(detail::get_member<std::string>(j, "seed", where), where + ".seed");
-    const auto origin = detail::get_member<std::string>(j, "origin", where);
-    bool known = false;
-    for (auto o : {Origin::seed, Origin::random, Origin::bred, Origin::retry, Origin::duplicate}) {
-        if (to_string(o) == origin) {
-            job.origin = o;
-            known = true;
+    return detail::json_guard(where, [&] {
+        Job<Genome<LayerGene>> job;
+        job.id = detail::get_member<std::uint64_t>(j, "id", where);
+        job.island = detail::get_member<std::size_t>(j, "island", where);
+        job.seed = detail::parse_hex64(detail::get_member<std::string>(j, "seed", where), where + ".seed");
+        const auto origin = detail::get_member<std::string>(j, "origin", where);
+        bool known = false;
+        for (auto o : {Origin::seed, Origin::random, Origin::bred, Origin::retry, Origin::duplicate}) {
+            if (to_string(o) == origin) {
+                job.origin = o;
+                known = true;
+            }
         }
-    }
-    if (!known) throw ConfigError(where + ".origin", fmt::format("unknown origin '{}'", origin));
-    job.op = detail::get_member<std::string>(j, "op", where);
-    job.parents = detail::get_member<std::vector<std::uint64_t>>(j, "parents", where);
-    job.genome = parse_genome(detail::get_member<std::string>(j, "genome", where), space, where + ".genome");
-    job.hash = detail::parse_hex64(detail::get_member<std::string>(j, "hash", where), where + ".hash");
-    if (j.contains("check")) job.check_note = detail::get_member<std::string>(j, "check", where);
-    job.cursor = cursor_from_json(j.at("cursor"), where + ".cursor");
-    return job;
+        if (!known) throw ConfigError(where + ".origin", fmt::format("unknown origin '{}'", origin));
+        job.op = detail::get_member<std::string>(j, "op", where);
+        job.parents = detail::get_member<std::vector<std::uint64_t>>(j, "parents", where);
+        job.genome = parse_genome(detail::get_member<std::string>(j, "genome", where), space, where + ".genome");
+        job.hash = detail::parse_hex64(detail::get_member<std::string>(j, "hash", where), where + ".hash");
+        if (j.contains("check")) job.check_note = detail::get_member<std::string>(j, "check", where);
+        job.cursor = cursor_from_json(j.at("cursor"), where + ".cursor");
+        return job;
+    });
 }
 
 /// One lineage line: the job, its fitness and where and when it ran.
@@ -158,15 +181,17 @@ inline nlohmann::json record_to_json(const JobRecord<Genome<LayerGene>>& r, cons
 
 inline JobRecord<Genome<LayerGene>> record_from_json(const nlohmann::json& j, const SearchSpace& space,
                                                      const std::string& where) {
-    JobRecord<Genome<LayerGene>> r;
-    r.job = job_from_json(j, space, where);
-    if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
-    r.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
-    r.work.worker = detail::get_member<std::size_t>(j, "worker", where);
-    r.work.started = detail::get_member<double>(j, "start", where);
-    r.work.finished = detail::get_member<double>(j, "end", where);
-    r.trained = detail::get_member<bool>(j, "trained", where);
-    return r;
+    return detail::json_guard(where, [&] {
+        JobRecord<Genome<LayerGene>> r;
+        r.job = job_from_json(j, space, where);
+        if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
+        r.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
+        r.work.worker = detail::get_member<std::size_t>(j, "worker", where);
+        r.work.started = detail::get_member<double>(j, "start", where);
+        r.work.finished = detail::get_member<double>(j, "end", where);
+        r.trained = detail::get_member<bool>(j, "trained", where);
+        return r;
+    });
 }
 
 }  // namespace evonas

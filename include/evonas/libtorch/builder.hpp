@@ -156,13 +156,13 @@ struct Nd<3> {
 
 inline void push_activation(torch::nn::Sequential& net, const std::string& name, CnnActivation act) {
     switch (act) {
-        case CnnActivation::relu: net->push_back(name, torch::nn::ReLU()); break;
+        case CnnActivation::relu: net->push_back(std::string(name), torch::nn::ReLU()); break;
         case CnnActivation::leaky_relu:
-            net->push_back(name, torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)));
+            net->push_back(std::string(name), torch::nn::LeakyReLU(torch::nn::LeakyReLUOptions().negative_slope(0.01)));
             break;
-        case CnnActivation::elu: net->push_back(name, torch::nn::ELU(torch::nn::ELUOptions().alpha(1.0))); break;
-        case CnnActivation::tanh: net->push_back(name, torch::nn::Tanh()); break;
-        case CnnActivation::sigmoid: net->push_back(name, torch::nn::Sigmoid()); break;
+        case CnnActivation::elu: net->push_back(std::string(name), torch::nn::ELU(torch::nn::ELUOptions().alpha(1.0))); break;
+        case CnnActivation::tanh: net->push_back(std::string(name), torch::nn::Tanh()); break;
+        case CnnActivation::sigmoid: net->push_back(std::string(name), torch::nn::Sigmoid()); break;
         case CnnActivation::none: break;
     }
 }
@@ -185,7 +185,7 @@ torch::ExpandingArray<D> push_padding(torch::nn::Sequential& net, const std::str
         pads.push_back(padding[a].first);
         pads.push_back(padding[a].second);
     }
-    net->push_back(name, torch::nn::Functional([pads](const torch::Tensor& x) {
+    net->push_back(std::string(name), torch::nn::Functional([pads](const torch::Tensor& x) {
                        return torch::constant_pad_nd(x, pads, 0);
                    }));
     return conv_padding;

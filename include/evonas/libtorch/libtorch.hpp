@@ -1,7 +1,19 @@
 // evonas::libtorch: umbrella header of the optional LibTorch part.
 //
-// Link evonas::libtorch (find_package(evonas CONFIG COMPONENTS libtorch)).
+// The only include you need for it: the runtime facts, the network builder
+// (genome -> torch::nn::Sequential), data sets (.npy, torch.save tensors),
+// devices and mixed precision, model files, and CnnTrainer. Link
+// evonas::libtorch (find_package(evonas CONFIG COMPONENTS libtorch)).
+// docs/libtorch.md explains it all.
 #pragma once
 
 #include <evonas/evonas.hpp>
+#include <evonas/genome/cnn_shape.hpp>
+#include <evonas/io/npy.hpp>
+
+#include <evonas/libtorch/builder.hpp>
+#include <evonas/libtorch/dataset.hpp>
+#include <evonas/libtorch/device.hpp>
+#include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
+#include <evonas/libtorch/trainer.hpp>

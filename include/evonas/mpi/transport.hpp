@@ -124,8 +124,10 @@ private:
         std::size_t out = 0;
         for (std::size_t i = 0; i < requests_.size(); ++i) {
             if (requests_[i] == MPI_REQUEST_NULL) continue;
-            requests_[out] = requests_[i];
-            pending_[out] = std::move(pending_[i]);
+            if (out != i) {  // never self-move: it would free a buffer MPI still reads
+                requests_[out] = requests_[i];
+                pending_[out] = std::move(pending_[i]);
+            }
             ++out;
         }
         requests_.resize(out);

@@ -187,7 +187,7 @@ inline std::string summary(const SimReport& r) {
                                 r.stop_reason.empty() ? "ran out of work" : r.stop_reason);
     s += fmt::format("  networks evaluated {} (ok {}, failed {}, timed out {}, lost {}), cut off at the end {}\n",
                      j.evaluated, j.ok, j.failed, j.timed_out, j.lost, j.cut_off);
-    s += fmt::format("  worker utilisation {:.1f}% ({:.1f}% of busy time wasted), master busy {:.1f}% (max {:.1f}%)\n",
+    s += fmt::format("  worker utilisation {:.1f}% ({:.1f}% of busy time wasted), master busy {:.2f}% (max {:.2f}%)\n",
                      100.0 * r.utilisation, r.busy_seconds > 0 ? 100.0 * r.wasted_seconds / r.busy_seconds : 0.0,
                      100.0 * r.master_busy_fraction, 100.0 * r.master_busy_max);
     s += fmt::format("  idle gaps {}: median <= {}, p90 <= {}, p99 <= {}, max {}; causes: latency {}, master {}, "

@@ -1,0 +1,108 @@
+// Jobs per second through one island master of the MPI driver, with a
+// no-op trainer (so every microsecond is the driver's: the engine, the
+// encoding, MPI), and the master's cost per job. Prints one JSON object
+// per configuration on rank 0.
+//
+//   mpiexec -n 4 build/benchmarks/bench_mpi [--jobs 100000] [--jobs-per-worker 1,2]
+//
+// Every rank but 0 is a worker of the one island. The master's cost per
+// job is the time it spends handling messages (receive, complete, propose,
+// encode, send) divided by the jobs; the rest of its time it waits.
+// "engine_us_per_job" is propose() + complete() alone in one process, for
+// comparison.
+#include <evonas/mpi/mpi.hpp>
+
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/mpi/environment.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct NoOp {
+    evonas::Fitness evaluate(const evonas::Genome<>& g, const evonas::JobContext& ctx) const {
+        // A score that varies, so selection and replacement have work to do.
+        return evonas::Fitness::of(static_cast<double>(g.gene_count()) + static_cast<double>(ctx.seed % 1000) * 1e-3);
+    }
+};
+
+evonas::EvolutionOptions evolution(std::uint64_t jobs) {
+    evonas::EvolutionOptions o;
+    o.islands = 1;
+    o.population = 32;
+    o.seed = 1;
+    o.stop.max_evaluations = jobs;
+    return o;
+}
+
+double engine_us_per_job(const evonas::SearchSpace& space, std::uint64_t jobs) {
+    evonas::IslandModel<> model(space, evolution(jobs));
+    NoOp trainer;
+    const auto start = std::chrono::steady_clock::now();
+    while (auto job = model.propose(0)) {
+        model.complete(job->id, trainer.evaluate(job->genome, evonas::JobContext{.seed = job->seed}));
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return seconds * 1e6 / static_cast<double>(model.counts().finished);
+}
+
+std::vector<std::size_t> parse_list(std::string_view text) {
+    std::vector<std::size_t> out;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        out.push_back(static_cast<std::size_t>(std::stoul(std::string(text.substr(0, comma)))));
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    boost::mpi::environment env(argc, argv);
+    boost::mpi::communicator world;
+    std::uint64_t jobs = 100000;
+    std::vector<std::size_t> depths{1, 2};
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string_view flag = argv[i];
+        if (flag == "--jobs") jobs = std::stoull(argv[i + 1]);
+        else if (flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
+    }
+    if (world.size() < 2) {
+        if (world.rank() == 0) fmt::print(stderr, "bench_mpi needs at least 2 ranks (a master and a worker)\n");
+        return 1;
+    }
+    const auto space = evonas::cnn_space(2);
+    const double engine_us = world.rank() == 0 ? engine_us_per_job(space, jobs) : 0.0;
+    for (const auto depth : depths) {
+        evonas::mpi::DriverStats stats;
+        evonas::mpi::RunOptions options;
+        options.evolution = evolution(jobs);
+        options.jobs_per_worker = depth;
+        options.progress = false;
+        options.stats = &stats;
+        world.barrier();
+        const auto start = std::chrono::steady_clock::now();
+        const auto result = evonas::mpi::evolve(world, space, [](const evonas::mpi::RankPlace&) { return NoOp{}; },
+                                                options);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (world.rank() != 0) continue;
+        const auto n = static_cast<double>(result.counts.finished);
+        fmt::print(
+            "{{\"benchmark\": \"mpi_master_throughput\", \"ranks\": {}, \"workers\": {}, \"jobs_per_worker\": {}, "
+            "\"jobs\": {}, \"seconds\": {:.3f}, \"jobs_per_second\": {:.0f}, \"master_busy_us_per_job\": {:.2f}, "
+            "\"master_busy_fraction\": {:.3f}, \"engine_us_per_job\": {:.2f}, \"duplicates\": {}}}\n",
+            world.size(), world.size() - 1, depth, result.counts.finished, seconds, n / seconds,
+            stats.busy_seconds * 1e6 / n, stats.busy_seconds / stats.wall_seconds, engine_us,
+            result.counts.duplicates);
+        std::fflush(stdout);
+    }
+    return 0;
+}

@@ -1,0 +1,500 @@
+// evonas::libtorch: CnnTrainer, a Trainer (engine/trainer.hpp) that builds
+// a genome of the ready CNN spaces with LibTorch, trains it with SGD or Adam
+// on the CPU or a CUDA device and scores it on validation data.
+//
+//     auto data = evonas::libtorch::load_npy_dataset("x.npy", "y.npy");
+//     auto space = evonas::cnn_space(2);
+//     auto result = evonas::evolve(space, [&](std::size_t worker) {
+//         return evonas::libtorch::CnnTrainer(space, data, {.device = "auto"}, worker);
+//     }, run_options);
+//
+// Per job: check() (before dispatch) repairs or rejects the genome for the
+// data's shape (genome/cnn_shape.hpp); evaluate() builds the network with
+// parameters from the job's seed, trains for the genome's epochs (or the
+// options'), stops early on a NaN or divergent loss (failed, with the
+// reason), on the stop token or deadline (timed out) or at the time budget
+// (ok), and returns the validation score with the metrics listed at
+// CnnTrainer::evaluate.
+//
+// Concurrency: one CnnTrainer per worker thread; trainers share only the
+// read-only data tensors. Nothing of a job comes from the process-global
+// generator: parameters from derive_seed(job seed, 1), dropout masks from
+// derive_seed(job seed, 2), batch order from derive_seed(job seed, 3). On
+// the CPU with one intra-op thread per worker a job's result is therefore
+// the same whatever other workers do at the same time. What remains
+// nondeterministic: CUDA kernels that are (cuDNN algorithm choice, atomics),
+// dropout when workers share a GPU, and results across different thread
+// counts or LibTorch builds.
+//
+// Optional part: include it only when linking evonas::libtorch.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include <fmt/format.h>
+
+#include <evonas/engine/fitness.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/error.hpp>
+#include <evonas/genome/cnn_shape.hpp>
+#include <evonas/genome/genome.hpp>
+#include <evonas/libtorch/builder.hpp>
+#include <evonas/libtorch/dataset.hpp>
+#include <evonas/libtorch/device.hpp>
+#include <evonas/libtorch/model_io.hpp>
+#include <evonas/random.hpp>
+#include <evonas/space/search_space.hpp>
+
+namespace evonas::libtorch {
+
+/// The validation score a CnnTrainer returns as Fitness::score.
+enum class ScoreMetric : std::uint8_t {
+    accuracy,           ///< fraction of samples classified correctly
+    balanced_accuracy,  ///< mean over classes of the fraction of that class classified correctly
+};
+
+/// Which optimiser trains the network.
+enum class OptimizerKind : std::uint8_t {
+    from_genome,  ///< the genome's "opt" gene (sgd or adam), else sgd
+    sgd,          ///< SGD with momentum
+    adam,         ///< Adam (momentum ignored)
+};
+
+/// Options of a CnnTrainer. A hyper-parameter left at its "from the genome"
+/// value takes the genome's global gene of that name when the space has
+/// one, else the default in brackets. Validated by the trainer's
+/// constructor (ConfigError naming the field).
+struct TrainerOptions {
+    // ---- how long
+    int epochs = 0;                    ///< 0: gene "epochs" [1]
+    double time_budget_seconds = 0.0;  ///< > 0: stop training after this long (result ok, scored as is)
+    std::int64_t max_steps = 0;        ///< > 0: stop after this many batches (benchmarks)
+    // ---- hyper-parameters
+    std::int64_t batch_size = 0;       ///< 0: gene "bs" [64]; clamped to the training set's size
+    double learning_rate = 0.0;        ///< 0: gene "lr" [0.01]
+    OptimizerKind optimizer = OptimizerKind::from_genome;
+    double momentum = -1.0;            ///< < 0: gene "mom" [0.9]
+    double weight_decay = -1.0;        ///< < 0: gene "wd" [0]
+    // ---- data and score
+    double validation_fraction = 0.2;  ///< stratified split when no validation set is given
+    std::uint64_t split_seed = 0;      ///< seed of that split (the same for every worker and job)
+    ScoreMetric metric = ScoreMetric::accuracy;
+    std::int64_t eval_batch_size = 512;
+    // ---- hardware
+    std::string device = "cpu";        ///< cpu, cuda, cuda:N, auto (worker i: GPU i mod count, else cpu)
+    int intra_op_threads = 1;          ///< LibTorch threads per operator, set on the worker's thread
+    Precision precision = Precision::fp32;  ///< bf16 / fp16: mixed precision (fp16 on CUDA only)
+    // ---- checks and output
+    CnnLimits limits{};                ///< check() rejects networks above these (0: no limit)
+    double divergence_factor = 1000.0; ///< fail when a batch loss exceeds this times the first one (0: off)
+    std::filesystem::path model_dir;   ///< not empty: save each ok network as job-<id>.pt (+ .genome)
+
+    /// Throws ConfigError("TrainerOptions.<field>", ...) for the first bad field.
+    void validate() const {
+        const auto fail = [](const std::string& field, const std::string& problem) {
+            throw ConfigError("TrainerOptions." + field, problem);
+        };
+        if (epochs < 0) fail("epochs", fmt::format("must be >= 0, got {}", epochs));
+        if (!(time_budget_seconds >= 0.0) || std::isinf(time_budget_seconds)) {
+            fail("time_budget_seconds", fmt::format("must be a finite number >= 0, got {}", time_budget_seconds));
+        }
+        if (max_steps < 0) fail("max_steps", fmt::format("must be >= 0, got {}", max_steps));
+        if (batch_size < 0) fail("batch_size", fmt::format("must be >= 0, got {}", batch_size));
+        if (!(learning_rate >= 0.0) || std::isinf(learning_rate)) {
+            fail("learning_rate", fmt::format("must be a finite number >= 0, got {}", learning_rate));
+        }
+        if (std::isnan(momentum) || momentum >= 1.0) fail("momentum", fmt::format("must be < 1, got {}", momentum));
+        if (std::isnan(weight_decay) || std::isinf(weight_decay)) {
+            fail("weight_decay", fmt::format("must be finite, got {}", weight_decay));
+        }
+        if (!(validation_fraction > 0.0 && validation_fraction < 1.0)) {
+            fail("validation_fraction", fmt::format("must be in (0, 1), got {}", validation_fraction));
+        }
+        if (eval_batch_size < 1) fail("eval_batch_size", fmt::format("must be >= 1, got {}", eval_batch_size));
+        if (intra_op_threads < 1) fail("intra_op_threads", fmt::format("must be >= 1, got {}", intra_op_threads));
+        if (!(divergence_factor >= 0.0)) {
+            fail("divergence_factor", fmt::format("must be >= 0, got {}", divergence_factor));
+        }
+        if (limits.max_params < 0 || !(limits.max_flops >= 0.0)) fail("limits", "limits must be >= 0");
+    }
+};
+
+/// The hyper-parameters one job trains with.
+struct HyperParameters {
+    int epochs = 1;
+    std::int64_t batch_size = 64;
+    double learning_rate = 0.01;
+    OptimizerKind optimizer = OptimizerKind::sgd;
+    double momentum = 0.9;
+    double weight_decay = 0.0;
+};
+
+/// Validation results of a network.
+struct Evaluation {
+    double loss = 0.0;               ///< mean cross-entropy
+    double accuracy = 0.0;
+    double balanced_accuracy = 0.0;
+};
+
+/// Loss, accuracy and balanced accuracy of `net` on `data` (on the
+/// network's device), in evaluation mode, `batch` samples at a time. The
+/// module's training mode is restored afterwards.
+inline Evaluation evaluate_network(torch::nn::Sequential net, const Dataset& data, std::int64_t batch = 512,
+                                   Precision precision = Precision::fp32) {
+    const bool was_training = net->is_training();
+    net->eval();
+    torch::NoGradGuard no_grad;
+    const auto device = data.inputs.device();
+    auto per_class = torch::zeros({data.classes}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+    auto correct = torch::zeros_like(per_class);
+    auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+    for (std::int64_t start = 0; start < data.size(); start += batch) {
+        const auto n = std::min(batch, data.size() - start);
+        const auto x = data.inputs.narrow(0, start, n);
+        const auto y = data.labels.narrow(0, start, n);
+        torch::Tensor logits;
+        if (precision == Precision::fp32) {
+            logits = net->forward(x);
+        } else {
+            AutocastScope autocast(device, precision == Precision::bf16 ? at::kBFloat16 : at::kHalf);
+            logits = net->forward(x);
+        }
+        logits = logits.to(torch::kFloat32);
+        loss_sum += torch::cross_entropy_loss(logits, y, {}, at::Reduction::Sum).to(torch::kFloat64);
+        const auto hit = logits.argmax(1).eq(y);
+        per_class += torch::bincount(y, {}, data.classes);
+        correct += torch::bincount(y.masked_select(hit), {}, data.classes);
+    }
+    net->train(was_training);
+    const auto totals = per_class.to(torch::kCPU);
+    const auto rights = correct.to(torch::kCPU);
+    const auto* t = totals.data_ptr<std::int64_t>();
+    const auto* r = rights.data_ptr<std::int64_t>();
+    Evaluation e;
+    std::int64_t all = 0, all_right = 0, present = 0;
+    double recall_sum = 0.0;
+    for (std::int64_t c = 0; c < data.classes; ++c) {
+        all += t[c];
+        all_right += r[c];
+        if (t[c] > 0) {
+            ++present;
+            recall_sum += static_cast<double>(r[c]) / static_cast<double>(t[c]);
+        }
+    }
+    e.loss = all ? loss_sum.item<double>() / static_cast<double>(all) : 0.0;
+    e.accuracy = all ? static_cast<double>(all_right) / static_cast<double>(all) : 0.0;
+    e.balanced_accuracy = present ? recall_sum / static_cast<double>(present) : 0.0;
+    return e;
+}
+
+/// Trains and scores genomes of a CNN space on one data set; satisfies
+/// evonas::Trainer. Make one per worker (the factory gets the worker index,
+/// which picks the GPU with device "auto"). Thread safety: one thread at a
+/// time per trainer; trainers of one process share nothing mutable.
+class CnnTrainer {
+public:
+    /// Trains on a stratified split of `data` (options.validation_fraction).
+    CnnTrainer(SearchSpace space, const Dataset& data, TrainerOptions options = {}, std::size_t worker = 0)
+        : CnnTrainer(std::move(space), split(data, options), std::move(options), worker) {}
+
+    /// Trains on `train`, scores on `validation`.
+    CnnTrainer(SearchSpace space, const Dataset& train, const Dataset& validation, TrainerOptions options = {},
+               std::size_t worker = 0)
+        : CnnTrainer(std::move(space), std::pair{train, validation}, std::move(options), worker) {}
+
+    std::string name() const { return "libtorch-cnn"; }
+
+    /// Repairs `genome` for the data's shape or rejects it (rules in
+    /// genome/cnn_shape.hpp), also when it exceeds options.limits.
+    Check check(Genome<LayerGene>& genome) const {
+        const auto r = repair_cnn_genome(genome, space_, shape_, options_.limits);
+        if (!r.valid) return Check::invalid(r.problem);
+        if (r.repaired()) {
+            std::string what;
+            for (const auto& c : r.changes) what += (what.empty() ? "" : "; ") + c;
+            return Check::repaired(what);
+        }
+        return Check::fine();
+    }
+
+    /// Relative cost: forward FLOPs per sample x 3 (forward and backward) x
+    /// training samples x epochs, in GFLOP; 1 when the genome does not fit.
+    double cost(const Genome<LayerGene>& genome) const {
+        const auto report = infer_cnn_shapes(genome, space_, shape_);
+        if (!report.ok()) return 1.0;
+        const auto hp = hyper_parameters(genome);
+        return report.flops * 3.0 * static_cast<double>(train_.size()) * hp.epochs / 1e9;
+    }
+
+    /// Trains `genome` and scores it on the validation data. Score: the
+    /// options' metric. Metrics: val_accuracy, val_balanced_accuracy,
+    /// val_loss, train_loss (mean of the last epoch), params, flops
+    /// (forward, per sample), train_seconds, samples_per_second (training),
+    /// epochs (completed, fractional when stopped early), steps, batch_size,
+    /// learning_rate. A genome that does not fit is invalid; a NaN, infinite
+    /// or divergent loss fails the job with the reason; the stop token or
+    /// deadline, checked between batches, times it out.
+    Fitness evaluate(const Genome<LayerGene>& genome, const JobContext& ctx) {
+        try {
+            return train_and_score(genome, ctx);
+        } catch (const c10::Error& e) {
+            return Fitness::failed(fmt::format("LibTorch: {}", std::string(e.what_without_backtrace())));
+        }
+    }
+
+    /// The hyper-parameters `genome` trains with under these options.
+    HyperParameters hyper_parameters(const Genome<LayerGene>& genome) const {
+        const auto gene = [&](std::string_view name) -> std::optional<double> {
+            const auto i = space_.find_global(name);
+            if (!i || *i >= genome.globals().size()) return std::nullopt;
+            return genome.globals()[*i];
+        };
+        HyperParameters hp;
+        hp.epochs = options_.epochs > 0 ? options_.epochs : static_cast<int>(gene("epochs").value_or(1.0));
+        hp.batch_size = options_.batch_size > 0 ? options_.batch_size
+                                                : static_cast<std::int64_t>(gene("bs").value_or(64.0));
+        hp.batch_size = std::clamp<std::int64_t>(hp.batch_size, 1, std::max<std::int64_t>(train_.size(), 1));
+        hp.learning_rate = options_.learning_rate > 0 ? options_.learning_rate : gene("lr").value_or(0.01);
+        hp.momentum = options_.momentum >= 0 ? options_.momentum : gene("mom").value_or(0.9);
+        hp.weight_decay = options_.weight_decay >= 0 ? options_.weight_decay : gene("wd").value_or(0.0);
+        hp.optimizer = options_.optimizer;
+        if (hp.optimizer == OptimizerKind::from_genome) {
+            hp.optimizer = OptimizerKind::sgd;
+            if (const auto i = space_.find_global("opt"); i && *i < genome.globals().size()) {
+                const auto& spec = space_.globals()[*i];
+                const auto index = static_cast<std::size_t>(genome.globals()[*i]);
+                if (spec.kind == ParamKind::choice && index < spec.choices.size() && spec.choices[index] == "adam") {
+                    hp.optimizer = OptimizerKind::adam;
+                }
+            }
+        }
+        return hp;
+    }
+
+    const CnnDataShape& data_shape() const noexcept { return shape_; }
+    torch::Device device() const noexcept { return device_; }
+    const TrainerOptions& options() const noexcept { return options_; }
+    const SearchSpace& space() const noexcept { return space_; }
+    const Dataset& train_data() const noexcept { return train_; }
+    const Dataset& validation_data() const noexcept { return validation_; }
+
+    /// The network the last evaluate() trained (kept until the next call,
+    /// also when the job failed or timed out), e.g. to save it.
+    const std::optional<CnnModel>& last_model() const noexcept { return last_; }
+
+private:
+    CnnTrainer(SearchSpace space, std::pair<Dataset, Dataset> data, TrainerOptions options, std::size_t worker)
+        : space_(std::move(space)),
+          options_(validated(std::move(options))),
+          worker_(worker),
+          device_(resolve_device(options_.device, worker)) {
+        if (options_.precision == Precision::fp16 && !device_.is_cuda()) {
+            throw ConfigError("TrainerOptions.precision", "fp16 needs a CUDA device (use bf16 on the CPU)");
+        }
+        if (data.first.classes != data.second.classes || data.first.inputs.sizes().slice(1) != data.second.inputs.sizes().slice(1)) {
+            throw ConfigError("validation", "the validation data must have the training data's sample shape and classes");
+        }
+        train_ = data.first.to(device_);
+        validation_ = data.second.to(device_);
+        shape_ = train_.shape();
+        evonas::detail::check_cnn_dims(space_, shape_);
+    }
+
+    static TrainerOptions validated(TrainerOptions options) {
+        options.validate();
+        return options;
+    }
+
+    static std::pair<Dataset, Dataset> split(const Dataset& data, const TrainerOptions& options) {
+        options.validate();
+        return split_dataset(data, options.validation_fraction, options.split_seed);
+    }
+
+    using Clock = std::chrono::steady_clock;
+
+    Fitness train_and_score(const Genome<LayerGene>& genome, const JobContext& ctx) {
+        if (torch::get_num_threads() != options_.intra_op_threads) torch::set_num_threads(options_.intra_op_threads);
+        last_.reset();
+        const auto report = infer_cnn_shapes(genome, space_, shape_);
+        if (!report.ok()) return Fitness::invalid(report.problem);
+        const auto& limits = options_.limits;
+        if ((limits.max_params > 0 && report.params > limits.max_params) ||
+            (limits.max_flops > 0 && report.flops > limits.max_flops)) {
+            return Fitness::invalid(fmt::format("the network ({} parameters, {:.4g} FLOPs) exceeds the limits",
+                                                report.params, report.flops));
+        }
+        const auto hp = hyper_parameters(genome);
+
+        const auto dropout_generator = device_generator(device_, derive_seed(ctx.seed, 2));
+        auto net = build_cnn(genome, space_, shape_, {.seed = derive_seed(ctx.seed, 1),
+                                                      .dropout_generator = dropout_generator}).net;
+        if (!device_.is_cpu()) net->to(device_);
+        net->train();
+        last_ = CnnModel{genome, shape_, net};
+
+        std::unique_ptr<torch::optim::Optimizer> optimizer;
+        if (hp.optimizer == OptimizerKind::adam) {
+            optimizer = std::make_unique<torch::optim::Adam>(
+                net->parameters(), torch::optim::AdamOptions(hp.learning_rate).weight_decay(hp.weight_decay));
+        } else {
+            optimizer = std::make_unique<torch::optim::SGD>(
+                net->parameters(),
+                torch::optim::SGDOptions(hp.learning_rate).momentum(hp.momentum).weight_decay(hp.weight_decay));
+        }
+
+        const std::int64_t n = train_.size();
+        const std::int64_t bs = hp.batch_size;
+        // A last batch of one sample is dropped: batch norm cannot train on it.
+        const std::int64_t batches_per_epoch = n / bs + (n % bs >= 2 ? 1 : 0);
+        Rng order_rng(derive_seed(ctx.seed, 3));
+        std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+        const auto started = Clock::now();
+        const auto budget_end = options_.time_budget_seconds > 0
+                                    ? started + std::chrono::duration_cast<Clock::duration>(
+                                                    std::chrono::duration<double>(options_.time_budget_seconds))
+                                    : Clock::time_point::max();
+        std::int64_t steps = 0, samples = 0, epoch_batches = 0;
+        double epoch_loss = 0.0, first_loss = -1.0, epochs_done = 0.0;
+        double loss_scale = 65536.0;
+        std::int64_t good_scaled_steps = 0, skipped_steps = 0;
+        std::string stop_reason;  // non-empty: stopped early without failing
+        bool timed_out = false;
+
+        std::optional<Clock::time_point> trained;  // when training ended (validation is not timed)
+        const auto finish_metrics = [&](Fitness f) {
+            const double seconds = std::chrono::duration<double>(trained.value_or(Clock::now()) - started).count();
+            f.with("train_loss", epoch_batches ? epoch_loss / static_cast<double>(epoch_batches) : 0.0)
+                .with("params", static_cast<double>(report.params))
+                .with("flops", report.flops)
+                .with("train_seconds", seconds)
+                .with("samples_per_second", seconds > 0 ? static_cast<double>(samples) / seconds : 0.0)
+                .with("epochs", epochs_done)
+                .with("steps", static_cast<double>(steps))
+                .with("batch_size", static_cast<double>(bs))
+                .with("learning_rate", hp.learning_rate);
+            if (skipped_steps) f.with("skipped_steps", static_cast<double>(skipped_steps));
+            return f;
+        };
+
+        for (int epoch = 0; epoch < hp.epochs && stop_reason.empty() && !timed_out; ++epoch) {
+            for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+            for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[order_rng.index(i)]);
+            const auto permutation = torch::tensor(order, torch::kInt64).to(device_);
+            epoch_loss = 0.0;
+            epoch_batches = 0;
+            for (std::int64_t b = 0; b < batches_per_epoch; ++b) {
+                if (ctx.should_stop()) {
+                    timed_out = true;
+                    break;
+                }
+                if (Clock::now() >= budget_end) {
+                    stop_reason = "time budget";
+                    break;
+                }
+                if (options_.max_steps > 0 && steps >= options_.max_steps) {
+                    stop_reason = "max_steps";
+                    break;
+                }
+                const auto count = std::min(bs, n - b * bs);
+                const auto index = permutation.narrow(0, b * bs, count);
+                const auto x = train_.inputs.index_select(0, index);
+                const auto y = train_.labels.index_select(0, index);
+                optimizer->zero_grad();
+                torch::Tensor loss;
+                if (options_.precision == Precision::fp32) {
+                    loss = torch::cross_entropy_loss(net->forward(x), y);
+                } else {
+                    AutocastScope autocast(device_, options_.precision == Precision::bf16 ? at::kBFloat16 : at::kHalf);
+                    loss = torch::cross_entropy_loss(net->forward(x).to(torch::kFloat32), y);
+                }
+                const double value = loss.item<double>();
+                if (!std::isfinite(value)) {
+                    return finish_metrics(Fitness::failed(fmt::format(
+                        "training diverged: the loss is {} at epoch {}, batch {}", value, epoch + 1, b + 1)));
+                }
+                if (first_loss < 0) first_loss = value;
+                if (options_.divergence_factor > 0 &&
+                    value > options_.divergence_factor * std::max(first_loss, 1e-3)) {
+                    return finish_metrics(Fitness::failed(fmt::format(
+                        "training diverged: the loss {:.4g} at epoch {}, batch {} is more than {} times the first "
+                        "batch's {:.4g}", value, epoch + 1, b + 1, options_.divergence_factor, first_loss)));
+                }
+                if (options_.precision == Precision::fp16) {
+                    (loss * loss_scale).backward();
+                    if (!unscale_gradients(*net, loss_scale)) {  // overflow: skip the step, lower the scale
+                        loss_scale /= 2.0;
+                        good_scaled_steps = 0;
+                        ++skipped_steps;
+                    } else {
+                        optimizer->step();
+                        if (++good_scaled_steps == 2000) {
+                            loss_scale *= 2.0;
+                            good_scaled_steps = 0;
+                        }
+                    }
+                } else {
+                    loss.backward();
+                    optimizer->step();
+                }
+                ++steps;
+                samples += count;
+                epoch_loss += value;
+                ++epoch_batches;
+                epochs_done = epoch + static_cast<double>(b + 1) / static_cast<double>(batches_per_epoch);
+            }
+        }
+        trained = Clock::now();
+        if (timed_out) {
+            return finish_metrics(Fitness::timed_out(fmt::format(
+                "stopped after {} steps ({:.3g} epochs, {:.3g} s): the job's deadline passed or the run stopped",
+                steps, epochs_done, std::chrono::duration<double>(*trained - started).count())));
+        }
+        const auto e = evaluate_network(net, validation_, options_.eval_batch_size, options_.precision);
+        if (!std::isfinite(e.loss)) {
+            return finish_metrics(Fitness::failed(fmt::format("the validation loss is {}", e.loss)));
+        }
+        auto fitness = Fitness::of(options_.metric == ScoreMetric::accuracy ? e.accuracy : e.balanced_accuracy);
+        fitness.with("val_accuracy", e.accuracy).with("val_balanced_accuracy", e.balanced_accuracy).with("val_loss", e.loss);
+        fitness = finish_metrics(std::move(fitness));
+        if (!options_.model_dir.empty()) {
+            save_model(options_.model_dir / fmt::format("job-{}.pt", ctx.job_id), *last_, space_);
+        }
+        return fitness;
+    }
+
+    /// Divides every gradient by `scale`; false when one is not finite.
+    static bool unscale_gradients(torch::nn::Module& net, double scale) {
+        torch::NoGradGuard no_grad;
+        std::vector<torch::Tensor> sums;
+        for (auto& p : net.parameters()) {
+            if (!p.grad().defined()) continue;
+            p.mutable_grad().mul_(1.0 / scale);
+            sums.push_back(p.grad().to(torch::kFloat32).abs().sum());
+        }
+        if (sums.empty()) return true;
+        return torch::isfinite(torch::stack(sums).sum()).item<bool>();
+    }
+
+    SearchSpace space_;
+    TrainerOptions options_;
+    std::size_t worker_;
+    torch::Device device_;
+    Dataset train_;
+    Dataset validation_;
+    CnnDataShape shape_;
+    std::optional<CnnModel> last_;
+};
+
+}  // namespace evonas::libtorch

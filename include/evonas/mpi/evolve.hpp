@@ -1,0 +1,207 @@
+// evonas::mpi: the MPI driver's entry point, called on every rank.
+//
+//     boost::mpi::environment env(argc, argv);
+//     boost::mpi::communicator world;
+//     auto result = evonas::mpi::evolve(world, space,
+//         [](const evonas::mpi::RankPlace& p) { return MyTrainer(/*gpu=*/p.node_worker % 6); },
+//         evonas::mpi::RunOptions{.evolution = {.islands = 4, .population = 32},
+//                                 .run_dir = "run1"},
+//         seeds);
+//
+// Ranks are split into islands (RunOptions::island_of); the lowest rank of
+// an island is its master, the others its workers. Each master runs its
+// island with the same engine as the thread driver; workers evaluate.
+// Rank 0 (always a master) also writes the run files. See docs/cluster.md.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <boost/serialization/string.hpp>
+#include <nlohmann/json.hpp>
+
+#include <evonas/engine/island_model.hpp>
+#include <evonas/engine/trainer.hpp>
+#include <evonas/error.hpp>
+#include <evonas/io/checkpoint.hpp>
+#include <evonas/io/progress.hpp>
+#include <evonas/io/resume.hpp>
+#include <evonas/io/run_directory.hpp>
+#include <evonas/mpi/layout.hpp>
+#include <evonas/mpi/master.hpp>
+#include <evonas/mpi/options.hpp>
+#include <evonas/mpi/worker.hpp>
+
+namespace evonas::mpi {
+
+namespace detail {
+
+/// The factory takes a RankPlace, or (like a thread-driver factory) a
+/// std::size_t, which gets the worker's index among the workers of its node.
+template <class F>
+decltype(auto) make_trainer_for(F& make, const RankPlace& place) {
+    if constexpr (std::is_invocable_v<F&, const RankPlace&>) {
+        return make(place);
+    } else {
+        return make(static_cast<std::size_t>(place.node_worker));
+    }
+}
+
+template <class F, bool = std::is_invocable_v<F&, const RankPlace&>>
+struct FactoryResult {
+    using type = std::remove_cvref_t<std::invoke_result_t<F&, const RankPlace&>>;
+};
+template <class F>
+struct FactoryResult<F, false> {
+    using type = std::remove_cvref_t<std::invoke_result_t<F&, std::size_t>>;
+};
+
+/// A master's model runs its own island only, with that island's share of
+/// max_evaluations as its budget. When resuming, it starts from the book's
+/// snapshot, with the snapshot's finished count set to its island's.
+inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const RunOptions& options,
+                                                const std::vector<LayerGenome>& seeds,
+                                                const EvolutionOperators<LayerGenome>& operators,
+                                                std::size_t island, const std::string& snapshot) {
+    auto evolution = options.evolution;
+    evolution.stop.max_evaluations = island_share(evolution.stop.max_evaluations, evolution.islands, island);
+    auto model = std::make_unique<Model>(space, evolution, seeds, operators);
+    if (!snapshot.empty()) {
+        auto state = nlohmann::json::parse(snapshot);
+        state["counts"]["finished"] = state.at("islands").at(island).at("finished");
+        restore_model(*model, state, "checkpoint (from rank 0)");
+        for (std::size_t j = 0; j < model->island_count(); ++j) {
+            if (j != island) model->take_inbox(j);  // the other islands' masters hold those
+        }
+    }
+    return model;
+}
+
+}  // namespace detail
+
+/// Evolves networks for `space` over the ranks of `comm`; every rank of
+/// `comm` must call it with the same space, options and seeds.
+///
+/// `make_trainer(place)` makes the trainer of a worker rank from its
+/// RankPlace (global rank, node-local rank, node_worker for picking a GPU);
+/// a factory taking a std::size_t gets `place.node_worker`, so a thread
+/// driver factory works unchanged. When the trainer has a check(), each
+/// master also makes one (place.master is true) to check genomes before
+/// dispatch.
+///
+/// Returns the run's result on every rank (rank 0 gathers it and sends it
+/// to the others at the end). A trainer that throws yields a failed result
+/// and the run goes on; a worker that stops answering is marked lost (see
+/// RunOptions::lost_worker_grace_seconds) and its island carries on. Any
+/// other error (a file that cannot be written, an observer that throws)
+/// stops the run and evolve() throws on every rank, after all of them have
+/// stopped communicating; the rank where it happened rethrows the original
+/// exception. Observers run on rank 0 and see every finished job (all
+/// islands, in the order rank 0 receives them), migrations, checkpoints and
+/// the end; on_proposed is not called.
+template <class Factory>
+EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, const SearchSpace& space,
+                                          Factory&& make_trainer, const RunOptions& options,
+                                          std::vector<Genome<LayerGene>> seeds = {},
+                                          EvolutionOperators<Genome<LayerGene>> operators = {},
+                                          ObserverList<Genome<LayerGene>> observers = {}) {
+    using G = Genome<LayerGene>;
+    using F = std::remove_reference_t<Factory>;
+    static_assert(std::is_invocable_v<F&, const RankPlace&> || std::is_invocable_v<F&, std::size_t>,
+                  "mpi::evolve: make_trainer must be callable as make_trainer(const evonas::mpi::RankPlace&) "
+                  "or make_trainer(std::size_t node_worker)");
+    using TrainerType = typename detail::FactoryResult<F>::type;
+    static_assert(TrainerEvaluates<TrainerType, G>,
+                  "mpi::evolve: the trainer must have evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
+                  "returning evonas::Fitness (see docs/trainer.md)");
+    constexpr bool has_check = requires(TrainerType& t, G& g) {
+        { t.check(g) } -> std::convertible_to<Check>;
+    };
+
+    options.validate();  // the same options on every rank: all throw, or none
+    // The driver's own communicator: its messages never mix with the
+    // caller's, nor with those of an earlier run.
+    boost::mpi::communicator run_comm(comm, boost::mpi::comm_duplicate);
+    const auto layout = make_layout(run_comm, options.evolution.islands, options.island_of);
+    const auto& place = layout.place;
+    const bool root = run_comm.rank() == 0;
+    const bool files = !options.run_dir.empty();
+
+    // Rank 0: the book and the run files (restored when resuming).
+    detail::Book book;
+    std::unique_ptr<detail::Model> book_model;
+    std::string snapshot;
+    double offset = 0.0;
+    detail::agree_on(run_comm, [&] {
+        if (!root) return;
+        book_model = std::make_unique<detail::Model>(space, options.evolution, seeds, operators);
+        if (files) {
+            const nlohmann::json extra{{"driver", "mpi"},
+                                       {"ranks", run_comm.size()},
+                                       {"workers", layout.worker_count()},
+                                       {"stop", stop_to_json(options.evolution.stop)}};
+            book.paths = RunPaths{options.run_dir};
+            book.log = open_run_files(*book_model, book.paths, run_identity(space, options.evolution, seeds), extra,
+                                      options.resume);
+            if (options.resume && options.evolution.islands > 1) snapshot = model_snapshot(*book_model).dump();
+        }
+        offset = book_model->progress().elapsed_seconds;
+    });
+    boost::mpi::broadcast(run_comm, offset, 0);
+    if (options.resume) boost::mpi::broadcast(run_comm, snapshot, 0);
+
+    bool agreed = false;
+    try {
+        if (!place.master) {
+            auto trainer = detail::make_trainer_for(make_trainer, place);
+            agreed = true;
+            detail::agree(run_comm, {});
+            return detail::run_worker(run_comm, layout.masters[place.island], trainer, place, space, options.stats,
+                                      std::chrono::steady_clock::now());
+        }
+        std::unique_ptr<detail::Model> own;
+        detail::Model* model = nullptr;
+        if (root && options.evolution.islands == 1) {
+            model = book_model.get();  // its budget is the whole run's
+        } else {
+            own = detail::make_island_model(space, options, seeds, operators, place.island,
+                                            options.resume ? snapshot : std::string());
+            model = own.get();
+        }
+        if (root) {
+            book.model = book_model.get();
+            book.separate = book_model.get() != model;
+            book.checkpoint_interval = options.checkpoint_interval;
+            if (options.progress) book.observers.push_back(std::make_shared<ConsoleProgress>(layout.worker_count()));
+            for (auto& o : observers) book.observers.push_back(std::move(o));
+        }
+        const auto run = [&](typename detail::Model::Prepare prepare) {
+            detail::Master master(run_comm, layout, space, *model, options, std::move(prepare),
+                                  root ? &book : nullptr, std::chrono::steady_clock::now(), offset);
+            return master.run();
+        };
+        if constexpr (has_check) {
+            auto checker = detail::make_trainer_for(make_trainer, place);
+            agreed = true;
+            detail::agree(run_comm, {});
+            return run([&checker](G& genome) { return trainer_check(checker, genome); });
+        } else {
+            agreed = true;
+            detail::agree(run_comm, {});
+            return run({});
+        }
+    } catch (...) {
+        if (!agreed) detail::agree(run_comm, detail::describe(std::current_exception()), std::current_exception());
+        throw;
+    }
+}
+
+}  // namespace evonas::mpi

@@ -1,0 +1,637 @@
+// evonas::mpi: an island master's loop, and rank 0's bookkeeping.
+//
+// A master runs one island of its own IslandModel (the same engine as the
+// thread driver): it keeps each of its workers busy (a result in, the next
+// job out at once), sends migrants to other masters without waiting for
+// them, marks workers that stop answering as lost, and forwards every
+// finished job to rank 0. Rank 0 (always a master) also keeps the book: a
+// model that replays every island's finished jobs in the order they arrive,
+// from which it writes the lineage log, the checkpoints and the result.
+//
+// Ending a run without leaving anyone blocked: a master whose island is
+// finished (no job in flight, none to propose) sends `done` to rank 0 with
+// the number of messages it sent to each other master. When every island
+// is done, rank 0 sends `finish` with the count each master must still
+// receive; a master drains those, tells its workers to stop, completes its
+// sends (except to lost workers) and returns. No collective is used after
+// the start, so a hung worker cannot hold the others.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <evonas/engine/island_model.hpp>
+#include <evonas/engine/observer.hpp>
+#include <evonas/error.hpp>
+#include <evonas/io/lineage.hpp>
+#include <evonas/io/resume.hpp>
+#include <evonas/io/run_directory.hpp>
+#include <evonas/mpi/layout.hpp>
+#include <evonas/mpi/messages.hpp>
+#include <evonas/mpi/options.hpp>
+#include <evonas/mpi/transport.hpp>
+
+namespace evonas::mpi::detail {
+
+using Model = IslandModel<LayerGenome>;
+
+inline std::string describe(const std::exception_ptr& e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "an exception that is not a std::exception";
+    }
+}
+
+/// Rank 0's bookkeeping: the book model (every island's finished jobs), the
+/// run files and the observers. With one island the book is rank 0's own
+/// model. Thread safety: none (the master's thread only).
+struct Book {
+    Model* model = nullptr;
+    bool separate = false;                 ///< replay records into `model` (more than one island)
+    std::shared_ptr<LineageLog> log;       ///< null without a run directory
+    RunPaths paths;
+    std::uint64_t checkpoint_interval = 0;
+    ObserverList<LayerGenome> observers;   ///< the user's and the console's
+    bool checkpoint_due = false;
+
+    void accept(const JobRecord<LayerGenome>& record) {
+        if (separate) model->replay(record);
+        const auto progress = model->progress();
+        if (log) log->on_finished(record, progress);
+        for (auto& o : observers) o->on_finished(record, progress);
+        if (record.fitness.ok() && progress.best_id == record.job.id) {
+            for (auto& o : observers) o->on_improved(record, progress);
+        }
+        if (log && record.trained && checkpoint_interval && progress.counts.finished % checkpoint_interval == 0) {
+            checkpoint_due = true;
+        }
+    }
+
+    void accept(const MigrationEvent& event) {
+        const auto progress = model->progress();
+        if (log) log->on_migrated(event, progress);
+        for (auto& o : observers) o->on_migrated(event, progress);
+    }
+
+    void checkpoint() {
+        checkpoint_due = false;
+        if (!log) return;
+        write_run_checkpoint(*model, paths, *log);
+        const auto progress = model->progress();
+        for (auto& o : observers) o->on_checkpoint(paths.checkpoint(), progress);
+    }
+
+    /// Flushes the log and tells the observers the run is over; the first
+    /// exception is rethrown after every observer has been told.
+    void end() {
+        const auto progress = model->progress();
+        std::exception_ptr first;
+        if (log) {
+            try {
+                log->on_end(progress);
+            } catch (...) {
+                first = std::current_exception();
+            }
+        }
+        for (auto& o : observers) {
+            try {
+                o->on_end(progress);
+            } catch (...) {
+                if (!first) first = std::current_exception();
+            }
+        }
+        if (first) std::rethrow_exception(first);
+    }
+};
+
+/// Passes the events of a master's own model to the master.
+template <class M>
+class Forwarder : public Observer<LayerGenome> {
+public:
+    explicit Forwarder(M& master) : master_(master) {}
+    void on_finished(const JobRecord<LayerGenome>& record, const Progress&) override { master_.own_finished(record); }
+    void on_migrated(const MigrationEvent& event, const Progress&) override { master_.own_migrated(event); }
+
+private:
+    M& master_;
+};
+
+/// One island master. Thread safety: none; run() owns the calling thread.
+class Master {
+public:
+    using clock = std::chrono::steady_clock;
+    using Prepare = Model::Prepare;
+
+    Master(MPI_Comm comm, const Layout& layout, const SearchSpace& space, Model& model, const RunOptions& options,
+           Prepare prepare, Book* book, clock::time_point start, double offset)
+        : comm_(comm),
+          layout_(layout),
+          space_(space),
+          model_(model),
+          options_(options),
+          prepare_(std::move(prepare)),
+          book_(book),
+          start_(start),
+          offset_(offset),
+          island_(layout.place.island),
+          outbox_(comm),
+          sent_to_(layout.islands, 0) {
+        const auto& ranks = layout.workers[island_];
+        worker_of_rank_.assign(static_cast<std::size_t>(layout.place.size), -1);
+        for (std::size_t w = 0; w < ranks.size(); ++w) {
+            workers_.push_back(WorkerState{ranks[w], false, {}, start});
+            worker_of_rank_[static_cast<std::size_t>(ranks[w])] = static_cast<int>(w);
+        }
+        live_ = workers_.size();
+        if (is_root()) {
+            island_done_.assign(layout.islands, false);
+            expected_by_island_.assign(layout.islands, 0);
+        }
+        stats_.master = true;
+        stats_.island = island_;
+    }
+
+    Master(const Master&) = delete;
+    Master& operator=(const Master&) = delete;
+
+    EvolutionResult<LayerGenome> run() {
+        model_.add_observer(std::make_shared<Forwarder<Master>>(*this));
+        guard([&] {
+            // Every worker gets its first job(s), round by round.
+            for (std::size_t round = 0; round < options_.jobs_per_worker; ++round) {
+                for (std::size_t w = 0; w < workers_.size(); ++w) refill(w, round + 1);
+            }
+        });
+        after_message();
+        Backoff backoff;
+        auto last_periodic = clock::now();
+        while (!finished_) {
+            MPI_Status status;
+            int flag = 0;
+            check_mpi(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, &status), "MPI_Iprobe");
+            auto now = clock::now();
+            if (flag) {
+                guard([&] { handle(status); });
+                after_message();
+                const auto t1 = clock::now();
+                stats_.busy_seconds += std::chrono::duration<double>(t1 - now).count();
+                now = t1;
+                backoff.reset();
+            } else {
+                backoff.pause();
+            }
+            // Deadlines, stop criteria and batched events, even while messages keep coming.
+            if (now - last_periodic >= std::chrono::milliseconds(2)) {
+                last_periodic = now;
+                guard([&] { periodic(); });
+                after_message();
+            }
+        }
+        return end();
+    }
+
+    // Called by the Forwarder from inside the model's complete()/propose().
+    void own_finished(const JobRecord<LayerGenome>& record) {
+        if (book_) {
+            book_->accept(record);
+        } else {
+            if (events_.size() == 0) events_since_ = clock::now();
+            events_.u8(event_record);
+            wire::write(events_, record);
+        }
+    }
+    void own_migrated(const MigrationEvent& event) {
+        if (book_) {
+            book_->accept(event);
+        } else {
+            if (events_.size() == 0) events_since_ = clock::now();
+            events_.u8(event_migration);
+            wire::write(events_, event);
+        }
+    }
+
+private:
+    struct InFlight {
+        std::uint64_t id;
+        clock::time_point sent;
+        double sent_elapsed;
+        double allowed;  ///< seconds the job may take (deadline), infinity when none
+    };
+    struct WorkerState {
+        int rank;
+        bool lost;
+        std::deque<InFlight> jobs;  ///< in the order sent (a worker takes them in order)
+        clock::time_point last_heard;
+    };
+
+    bool is_root() const noexcept { return book_ != nullptr; }
+
+    double elapsed() const {
+        return offset_ + std::chrono::duration<double>(clock::now() - start_).count();
+    }
+
+    template <class F>
+    void guard(F&& f) {
+        try {
+            f();
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    // ------------------------------------------------------------ messages
+
+    void handle(const MPI_Status& status) {
+        const auto bytes = receive_probed(comm_, status);
+        ++stats_.messages;
+        switch (status.MPI_TAG) {
+            case tag_result: on_result(status.MPI_SOURCE, bytes); break;
+            case tag_migrants:
+                ++received_;
+                on_migrants(bytes);
+                break;
+            case tag_notice:
+                ++received_;
+                on_notice(decode_notice(bytes));
+                break;
+            case tag_events:
+                if (!is_root()) unexpected(status);
+                on_events(bytes);
+                break;
+            case tag_done:
+                if (!is_root()) unexpected(status);
+                on_done(layout_.island_of_rank[static_cast<std::size_t>(status.MPI_SOURCE)], decode_done(bytes));
+                break;
+            case tag_finish:
+                if (is_root()) unexpected(status);
+                on_finish(decode_finish(bytes, space_));
+                break;
+            default: unexpected(status);
+        }
+    }
+
+    [[noreturn]] void unexpected(const MPI_Status& status) const {
+        throw Error(fmt::format("evonas::mpi: master rank {} got an unexpected '{}' message from rank {}",
+                                layout_.place.rank, tag_name(status.MPI_TAG), status.MPI_SOURCE));
+    }
+
+    void on_result(int source, const std::vector<char>& bytes) {
+        const int w = source >= 0 && static_cast<std::size_t>(source) < worker_of_rank_.size()
+                          ? worker_of_rank_[static_cast<std::size_t>(source)]
+                          : -1;
+        if (w < 0) throw Error(fmt::format("evonas::mpi: a result from rank {}, which is not a worker of island {}",
+                                           source, island_));
+        auto message = decode_result(bytes);
+        auto& ws = workers_[static_cast<std::size_t>(w)];
+        if (ws.lost || ws.jobs.empty() || ws.jobs.front().id != message.id) {
+            ++stats_.stale_results;  // a lost worker woke up: its jobs are already recorded
+            return;
+        }
+        const auto job = ws.jobs.front();
+        ws.jobs.pop_front();
+        --outstanding_;
+        ws.last_heard = clock::now();
+        if (!failed_) {
+            const double finished = elapsed();
+            const double started = std::max(job.sent_elapsed, finished - message.seconds);
+            model_.set_elapsed(finished);
+            model_.complete(message.id, std::move(message.fitness),
+                            WorkInfo{static_cast<std::size_t>(ws.rank), started, finished});
+            ++stats_.results;
+            after_complete();
+        }
+        refill(static_cast<std::size_t>(w), options_.jobs_per_worker);
+    }
+
+    void on_migrants(const std::vector<char>& bytes) {
+        wire::Reader r(bytes.data(), bytes.size(), "migrants");
+        const auto to = r.u64();
+        r.u64();  // from island
+        auto migrants = wire::read_individuals(r, space_);
+        r.expect_end();
+        if (to != island_) r.fail(fmt::format("migrants for island {} sent to the master of island {}", to, island_));
+        if (!failed_) model_.receive_migrants(island_, std::move(migrants));
+    }
+
+    void on_notice(const Notice& notice) {
+        if (notice.failed) {
+            if (!failed_) {
+                failed_ = true;
+                error_text_ = notice.text;
+                stop_reason_ = "error";
+                model_.request_stop("error");
+            }
+            return;
+        }
+        heard_stop_ = true;
+        if (stop_reason_.empty()) stop_reason_ = notice.text;
+        model_.request_stop(notice.text);
+    }
+
+    void on_events(const std::vector<char>& bytes) {
+        wire::Reader r(bytes.data(), bytes.size(), "events");
+        while (!r.at_end()) {
+            const auto kind = r.u8();
+            if (kind == event_record) {
+                const auto record = wire::read_record(r, space_);
+                if (failed_) continue;
+                book_->accept(record);
+                if (book_->checkpoint_due) book_->checkpoint();
+            } else if (kind == event_migration) {
+                const auto event = wire::read_migration(r);
+                if (!failed_) book_->accept(event);
+            } else {
+                r.fail(fmt::format("event kind {}", kind));
+            }
+        }
+    }
+
+    void on_done(std::size_t island, const Done& done) {
+        if (done.sent.size() != layout_.islands || island_done_[island]) {
+            throw Error(fmt::format("evonas::mpi: a malformed 'done' message from island {}", island));
+        }
+        island_done_[island] = true;
+        ++islands_done_;
+        for (std::size_t i = 0; i < layout_.islands; ++i) expected_by_island_[i] += done.sent[i];
+        if (!done.note.empty() && end_note_.empty()) end_note_ = done.note;
+        if (islands_done_ == layout_.islands) finish_run();
+    }
+
+    void on_finish(Finish finish) {
+        expected_ = finish.expected;
+        if (finish.outcome.failed && !failed_) {
+            failed_ = true;
+            error_text_ = finish.outcome.error;
+        }
+        if (finish.outcome.failed && error_text_.empty()) error_text_ = finish.outcome.error;
+        outcome_ = std::move(finish.outcome);
+        finishing_ = true;
+    }
+
+    // ------------------------------------------------------------ jobs
+
+    /// Tops worker `w` up to `depth` jobs (while there is anything to propose).
+    void refill(std::size_t w, std::size_t depth) {
+        auto& ws = workers_[w];
+        while (!ws.lost && !failed_ && !proposals_over_ && ws.jobs.size() < depth) {
+            model_.set_elapsed(elapsed());
+            auto job = model_.propose(island_, prepare_);
+            if (!job) {
+                // Monotone: a model stops for good, and its budget only fills up.
+                proposals_over_ = true;
+                maybe_notice();
+                break;
+            }
+            send_job(ws, *job);
+        }
+    }
+
+    void send_job(WorkerState& ws, const Job<LayerGenome>& job) {
+        const double timeout = options_.job_timeout_seconds;
+        double run_left = -1.0;
+        const double now = elapsed();
+        if (options_.evolution.stop.max_seconds > 0.0) {
+            run_left = std::max(0.0, options_.evolution.stop.max_seconds - now);
+        }
+        double allowed = std::numeric_limits<double>::infinity();
+        if (timeout > 0.0) allowed = timeout;
+        if (run_left >= 0.0) allowed = std::min(allowed, run_left);
+        outbox_.send(ws.rank, tag_job, encode_job(job, timeout, run_left));
+        ws.jobs.push_back(InFlight{job.id, clock::now(), now, allowed});
+        ++outstanding_;
+        ++stats_.jobs;
+    }
+
+    /// After each job this island finishes: migrants for islands run by
+    /// other masters go out, a stop criterion reached here is announced.
+    void after_complete() {
+        for (std::size_t j = 0; j < layout_.islands; ++j) {
+            if (j == island_) continue;
+            auto migrants = model_.take_inbox(j);
+            if (migrants.empty()) continue;
+            wire::Writer w;
+            w.u64(j);
+            w.u64(island_);
+            wire::write(w, migrants);
+            send_to_master(j, tag_migrants, w.take());
+        }
+        maybe_notice();
+        if (book_ && book_->checkpoint_due) book_->checkpoint();
+    }
+
+    void send_to_master(std::size_t island, int tag, std::vector<char> bytes) {
+        outbox_.send(layout_.masters[island], tag, std::move(bytes));
+        ++sent_to_[island];
+    }
+
+    /// A stop criterion met on this island (other than its share of the
+    /// evaluations being done) stops every island.
+    void maybe_notice() {
+        if (noticed_ || heard_stop_ || failed_ || sent_done_) return;
+        if (!model_.stopping() || model_.stop_reason() == "max_evaluations") return;
+        noticed_ = true;
+        if (stop_reason_.empty()) stop_reason_ = model_.stop_reason();
+        broadcast_notice(Notice{false, model_.stop_reason(), layout_.place.rank});
+    }
+
+    void broadcast_notice(const Notice& notice) {
+        const auto bytes = encode_notice(notice);
+        for (std::size_t j = 0; j < layout_.islands; ++j) {
+            if (j != island_) send_to_master(j, tag_notice, bytes);
+        }
+    }
+
+    void fail(std::exception_ptr e) {
+        if (failed_ && own_error_) return;
+        if (!failed_) {
+            failed_ = true;
+            error_text_ = fmt::format("rank {}: {}", layout_.place.rank, describe(e));
+            stop_reason_ = "error";
+            model_.request_stop("error");
+            if (!sent_done_) broadcast_notice(Notice{true, error_text_, layout_.place.rank});
+        }
+        own_error_ = e;
+    }
+
+    // ------------------------------------------------------------ time
+
+    void periodic() {
+        const auto now = clock::now();
+        model_.set_elapsed(elapsed());
+        maybe_notice();
+        check_lost(now);
+        if (events_.size() && now - events_since_ > std::chrono::milliseconds(20)) flush_events();
+        outbox_.reap();
+    }
+
+    void check_lost(clock::time_point now) {
+        for (std::size_t w = 0; w < workers_.size(); ++w) {
+            auto& ws = workers_[w];
+            if (ws.lost || ws.jobs.empty()) continue;
+            const auto& head = ws.jobs.front();
+            if (!(head.allowed < std::numeric_limits<double>::infinity())) continue;
+            const auto began = std::max(head.sent, ws.last_heard);
+            const double waited = std::chrono::duration<double>(now - began).count();
+            if (waited > head.allowed + options_.lost_worker_grace_seconds) mark_lost(w, waited);
+        }
+    }
+
+    void mark_lost(std::size_t w, double waited) {
+        auto& ws = workers_[w];
+        ws.lost = true;
+        --live_;
+        ++stats_.lost_workers;
+        auto jobs = std::move(ws.jobs);
+        ws.jobs.clear();
+        outstanding_ -= jobs.size();
+        for (const auto& job : jobs) {
+            if (failed_) break;
+            const double now = elapsed();
+            model_.set_elapsed(now);
+            model_.complete(job.id,
+                            Fitness::timed_out(fmt::format(
+                                "worker rank {} did not answer for {:.3g} s (the job's {:.3g} s deadline plus "
+                                "{:.3g} s grace); it is marked lost and gets no more jobs",
+                                ws.rank, waited, job.allowed, options_.lost_worker_grace_seconds)),
+                            WorkInfo{static_cast<std::size_t>(ws.rank), job.sent_elapsed, now});
+            ++stats_.results;
+            after_complete();
+        }
+        if (live_ == 0 && !proposals_over_) {
+            proposals_over_ = true;
+            if (end_note_.empty()) end_note_ = "workers_lost";
+        }
+    }
+
+    // ------------------------------------------------------------ the end
+
+    void after_message() {
+        if (!book_ && events_.size() >= 16384) guard([&] { flush_events(); });
+        if (!sent_done_ && outstanding_ == 0 && (failed_ || proposals_over_ || live_ == 0)) {
+            guard([&] { send_done(); });
+        }
+        if (finishing_ && received_ >= expected_) finished_ = true;
+    }
+
+    void flush_events() {
+        if (events_.size() == 0) return;
+        outbox_.send(0, tag_events, events_.take());
+        events_ = wire::Writer();
+    }
+
+    void send_done() {
+        sent_done_ = true;
+        Done done{sent_to_, end_note_};
+        if (is_root()) {
+            on_done(island_, done);
+        } else {
+            flush_events();
+            outbox_.send(0, tag_done, encode_done(done));
+        }
+    }
+
+    /// Rank 0, once every island is done: the last checkpoint, the result,
+    /// and `finish` to every other master.
+    void finish_run() {
+        auto& book = *book_;
+        book.model->set_elapsed(elapsed());
+        if (!failed_) guard([&] { book.checkpoint(); });
+        guard([&] { book.end(); });
+        Outcome outcome;
+        outcome.failed = failed_;
+        outcome.error = error_text_;
+        outcome.result = book.model->result();
+        outcome.result.elapsed_seconds = elapsed();
+        outcome.result.stop_reason = failed_                 ? std::string("error")
+                                     : !stop_reason_.empty() ? stop_reason_
+                                     : !end_note_.empty()    ? end_note_
+                                                             : std::string("max_evaluations");
+        for (std::size_t j = 0; j < layout_.islands; ++j) {
+            if (j == island_) continue;
+            outbox_.send(layout_.masters[j], tag_finish, encode_finish(Finish{expected_by_island_[j], outcome}));
+        }
+        expected_ = expected_by_island_[island_];
+        outcome_ = std::move(outcome);
+        finishing_ = true;
+    }
+
+    EvolutionResult<LayerGenome> end() {
+        if (failed_ && !outcome_.failed) {
+            outcome_.failed = true;
+            outcome_.error = error_text_;
+        }
+        const auto stop = encode_stop(outcome_);
+        for (const auto& ws : workers_) outbox_.send(ws.rank, tag_stop, stop);
+        outbox_.finish([&](int rank) {
+            const int w = worker_of_rank_[static_cast<std::size_t>(rank)];
+            return w >= 0 && workers_[static_cast<std::size_t>(w)].lost;
+        });
+        stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+        if (options_.stats) *options_.stats = stats_;
+        if (own_error_) std::rethrow_exception(own_error_);
+        if (outcome_.failed) throw Error(fmt::format("evonas::mpi: the run failed: {}", outcome_.error));
+        return std::move(outcome_.result);
+    }
+
+    MPI_Comm comm_;
+    const Layout& layout_;
+    const SearchSpace& space_;
+    Model& model_;
+    const RunOptions& options_;
+    Prepare prepare_;
+    Book* book_;
+    clock::time_point start_;
+    double offset_;
+    std::size_t island_;
+    Outbox outbox_;
+
+    std::vector<WorkerState> workers_;
+    std::vector<int> worker_of_rank_;
+    std::size_t live_ = 0;
+    std::size_t outstanding_ = 0;
+    bool proposals_over_ = false;
+
+    wire::Writer events_;
+    clock::time_point events_since_{};
+
+    std::vector<std::uint64_t> sent_to_;  ///< master -> master messages sent, per island
+    std::uint64_t received_ = 0;          ///< master -> master messages received
+    std::uint64_t expected_ = 0;          ///< ... in all, once `finish` says
+    bool noticed_ = false;
+    bool heard_stop_ = false;
+    bool sent_done_ = false;
+    bool finishing_ = false;
+    bool finished_ = false;
+    std::string stop_reason_;
+    std::string end_note_;
+
+    bool failed_ = false;
+    std::string error_text_;
+    std::exception_ptr own_error_;
+    Outcome outcome_;
+
+    // rank 0
+    std::vector<bool> island_done_;
+    std::size_t islands_done_ = 0;
+    std::vector<std::uint64_t> expected_by_island_;
+
+    DriverStats stats_;
+};
+
+}  // namespace evonas::mpi::detail
