@@ -3,7 +3,7 @@
 // encoding, MPI), and the master's cost per job. Prints one JSON object
 // per configuration on rank 0.
 //
-//   mpiexec -n 4 build/benchmarks/bench_mpi [--jobs 100000] [--jobs-per-worker 1,2]
+//   mpiexec -n 4 build/benchmarks/bench_mpi [--jobs 100000] [--jobs-per-worker 1,2] [--repeat 1]
 //
 // Every rank but 0 is a worker of the one island. The master's cost per
 // job is the time it spends handling messages (receive, complete, propose,
@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -53,6 +54,17 @@ double engine_us_per_job(const evonas::SearchSpace& space, std::uint64_t jobs) {
     return seconds * 1e6 / static_cast<double>(model.counts().finished);
 }
 
+/// A barrier that sleeps instead of spinning, so the ranks waiting in it
+/// leave the cores to rank 0's in-process measurement.
+void quiet_barrier(const boost::mpi::communicator& comm) {
+    MPI_Request request;
+    MPI_Ibarrier(comm, &request);
+    for (int done = 0; !done;) {
+        MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
 std::vector<std::size_t> parse_list(std::string_view text) {
     std::vector<std::size_t> out;
     while (!text.empty()) {
@@ -70,18 +82,24 @@ int main(int argc, char** argv) {
     boost::mpi::communicator world;
     std::uint64_t jobs = 100000;
     std::vector<std::size_t> depths{1, 2};
+    int repeat = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string_view flag = argv[i];
         if (flag == "--jobs") jobs = std::stoull(argv[i + 1]);
         else if (flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
+        else if (flag == "--repeat") repeat = std::stoi(argv[i + 1]);
     }
     if (world.size() < 2) {
         if (world.rank() == 0) fmt::print(stderr, "bench_mpi needs at least 2 ranks (a master and a worker)\n");
         return 1;
     }
     const auto space = evonas::cnn_space(2);
+    quiet_barrier(world);
     const double engine_us = world.rank() == 0 ? engine_us_per_job(space, jobs) : 0.0;
-    for (const auto depth : depths) {
+    quiet_barrier(world);
+    std::vector<std::size_t> runs;  // jobs_per_worker of each run, in order
+    for (int r = 0; r < repeat; ++r) runs.insert(runs.end(), depths.begin(), depths.end());
+    for (const auto depth : runs) {
         evonas::mpi::DriverStats stats;
         evonas::mpi::RunOptions options;
         options.evolution = evolution(jobs);

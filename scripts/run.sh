@@ -3,17 +3,21 @@
 # configures with a CMake preset (once), builds with both cores and runs.
 #
 #   scripts/run.sh demo    build and run the demo
-#   scripts/run.sh test    build everything that can be built and run ctest
+#   scripts/run.sh test    build everything that can be built and run ctest:
+#                          the default preset, then the core tests under
+#                          AddressSanitizer+UBSan and ThreadSanitizer, then
+#                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30)
 #
-# Environment: EVONAS_PRESET (default: "default") picks the CMake preset,
-# EVONAS_SKIP_DEPS=1 skips the package check.
+# Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
+# `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets
+# `test` runs, in order; EVONAS_SKIP_DEPS=1 skips the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 preset=${EVONAS_PRESET:-default}
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 binary_dir() {
@@ -23,8 +27,13 @@ binary_dir() {
   esac
 }
 
+deps_checked=0
 prepare() {
-  [ "${EVONAS_SKIP_DEPS:-0}" = 1 ] || "$root/scripts/install-deps.sh"
+  local preset=$1
+  if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ] && [ $deps_checked = 0 ]; then
+    "$root/scripts/install-deps.sh"
+    deps_checked=1
+  fi
   local dir; dir=$(binary_dir "$preset")
   # Configure once; afterwards Ninja re-runs CMake by itself when a
   # CMakeLists.txt changes, so a second run does no needless work.
@@ -46,12 +55,22 @@ with_jemalloc() {
 
 case "${1:-}" in
   demo)
-    prepare
+    prepare "$preset"
     with_jemalloc "$(binary_dir "$preset")/examples/info/evonas_info"
     ;;
   test)
-    prepare
-    ctest --preset "$preset"
+    for p in ${EVONAS_TEST_PRESETS:-default asan tsan fuzz}; do
+      echo "== evonas: preset $p"
+      prepare "$p"
+      if [ "$p" = fuzz ]; then
+        # Re-configure only when the fuzzing time changes.
+        seconds=${EVONAS_FUZZ_SECONDS:-30}
+        if ! grep -q "^EVONAS_FUZZ_SECONDS:STRING=$seconds\$" "$(binary_dir fuzz)/CMakeCache.txt"; then
+          cmake "$(binary_dir fuzz)" -DEVONAS_FUZZ_SECONDS="$seconds" >/dev/null
+        fi
+      fi
+      ctest --preset "$p"
+    done
     ;;
   -h|--help|help)
     usage

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cmath>
 #include <thread>
 
@@ -18,6 +19,7 @@
 // and a learning rate near 0.01; it adds noise seeded from the job seed.
 struct ArchitectureScore {
     const evonas::SearchSpace* space;
+    int train_ms = 0;  // pretend each network trains this long (for kill/resume tests)
 
     std::string name() const { return "architecture-score"; }
 
@@ -31,6 +33,10 @@ struct ArchitectureScore {
         score -= 0.03 * std::abs(static_cast<double>(genome.section(1).size()) - 1.0);
         const auto lr = genome.globals()[*space->find_global("lr")];
         score -= 0.05 * std::abs(std::log10(lr) + 2.0);
+        for (int ms = 0; ms < train_ms; ++ms) {  // "training", checking the stop token per batch
+            if (ctx.should_stop()) return evonas::Fitness::timed_out("stopped");
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         if (ctx.should_stop()) return evonas::Fitness::timed_out("stopped");
         evonas::Rng noise(ctx.seed);  // all randomness from the job's seed
         return evonas::Fitness::of(score + 0.01 * noise.uniform())
@@ -46,6 +52,7 @@ int main(int argc, char** argv) {
     std::uint64_t seed = 1;
     std::string run_dir = "custom_trainer_run";
     bool resume = false;
+    int train_ms = 0;
     app.add_option("--workers", workers, "worker threads, one trainer each")->capture_default_str();
     app.add_option("--evaluations", evaluations, "networks to train in total")->capture_default_str();
     app.add_option("--islands", islands, "island populations (migration in a ring)")->capture_default_str();
@@ -53,6 +60,9 @@ int main(int argc, char** argv) {
     app.add_option("--run-dir", run_dir, "where the lineage log, checkpoint and best genome go")
         ->capture_default_str();
     app.add_flag("--resume", resume, "continue the run in --run-dir");
+    app.add_option("--train-ms", train_ms, "milliseconds each network pretends to train")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -71,7 +81,7 @@ int main(int argc, char** argv) {
         options.run_dir = run_dir;
         options.resume = resume;
         const auto result = evonas::evolve(
-            space, [&](std::size_t /*worker*/) { return ArchitectureScore{&space}; }, options, {mine});
+            space, [&](std::size_t /*worker*/) { return ArchitectureScore{&space, train_ms}; }, options, {mine});
 
         // Step 5: the result.
         const auto seed_score = ArchitectureScore{&space}.evaluate(mine, evonas::JobContext{.seed = 0});

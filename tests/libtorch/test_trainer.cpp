@@ -150,7 +150,7 @@ TEST_CASE("a NaN or divergent loss fails the job early with the reason", "[libto
         lt::CnnTrainer trainer(space, data, {.epochs = 3, .batch_size = 8});
         const auto f = trainer.evaluate(genome, job(1));
         CHECK(f.status == evonas::FitnessStatus::failed);
-        CHECK(f.reason == "training diverged: the loss is nan at epoch 1, batch 1");
+        CHECK(f.reason == "training diverged: the loss is NaN at epoch 1, batch 1");
         CHECK(*f.metric("steps") == 0.0);
     }
     SECTION("divergence") {

@@ -422,7 +422,8 @@ private:
                 const double value = loss.item<double>();
                 if (!std::isfinite(value)) {
                     return finish_metrics(Fitness::failed(fmt::format(
-                        "training diverged: the loss is {} at epoch {}, batch {}", value, epoch + 1, b + 1)));
+                        "training diverged: the loss is {} at epoch {}, batch {}",
+                        std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf"), epoch + 1, b + 1)));
                 }
                 if (first_loss < 0) first_loss = value;
                 if (options_.divergence_factor > 0 &&

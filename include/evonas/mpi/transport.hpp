@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -155,37 +156,37 @@ private:
     std::size_t reap_at_ = 64;
 };
 
-/// Polling without burning a core: spins for a short while after the last
-/// message (to keep latency at a few microseconds while messages flow),
-/// then yields, then sleeps in doubling steps up to `max_sleep`.
+/// Polling without burning a core: spins for a while after the last
+/// message (latency of a few microseconds while messages flow), then
+/// yields the processor, then sleeps in doubling steps up to `max_sleep`
+/// (a waiting rank costs next to no CPU, which matters when ranks share
+/// cores).
 class Backoff {
 public:
+    using clock = std::chrono::steady_clock;
+
     explicit Backoff(std::chrono::microseconds max_sleep = std::chrono::microseconds(1000)) : max_sleep_(max_sleep) {}
 
-    void reset() noexcept {
-        idle_ = 0;
-        sleep_ = std::chrono::microseconds(0);
-    }
+    void reset() noexcept { idle_since_.reset(); sleep_ = std::chrono::microseconds(0); }
 
     /// Call after a poll that found nothing.
     void pause() {
-        ++idle_;
-        if (idle_ < spin_polls) return;
-        if (idle_ < spin_polls + yield_polls) {
+        const auto now = clock::now();
+        if (!idle_since_) idle_since_ = now;
+        const auto idle = now - *idle_since_;
+        if (idle < spin_for) return;
+        if (idle < yield_for) {
             std::this_thread::yield();
             return;
         }
-        sleep_ = std::clamp(sleep_ * 2, std::chrono::microseconds(20), max_sleep_);
+        sleep_ = std::clamp(sleep_ * 2, std::chrono::microseconds(50), max_sleep_);
         std::this_thread::sleep_for(sleep_);
     }
 
-    /// True once the poller has started sleeping (a good time for periodic work).
-    bool sleeping() const noexcept { return idle_ >= spin_polls + yield_polls; }
-
 private:
-    static constexpr unsigned spin_polls = 200;
-    static constexpr unsigned yield_polls = 200;
-    unsigned idle_ = 0;
+    static constexpr std::chrono::microseconds spin_for{200};
+    static constexpr std::chrono::microseconds yield_for{2000};
+    std::optional<clock::time_point> idle_since_;
     std::chrono::microseconds sleep_{0};
     std::chrono::microseconds max_sleep_;
 };
