@@ -116,9 +116,9 @@ int main(int argc, char** argv) {
         fmt::print(
             "{{\"benchmark\": \"mpi_master_throughput\", \"ranks\": {}, \"workers\": {}, \"jobs_per_worker\": {}, "
             "\"jobs\": {}, \"seconds\": {:.3f}, \"jobs_per_second\": {:.0f}, \"master_busy_us_per_job\": {:.2f}, "
-            "\"master_busy_fraction\": {:.3f}, \"engine_us_per_job\": {:.2f}, \"duplicates\": {}}}\n",
+            "\"master_cpu_us_per_job\": {:.2f}, \"master_busy_fraction\": {:.3f}, \"engine_us_per_job\": {:.2f}, \"duplicates\": {}}}\n",
             world.size(), world.size() - 1, depth, result.counts.finished, seconds, n / seconds,
-            stats.busy_seconds * 1e6 / n, stats.busy_seconds / stats.wall_seconds, engine_us,
+            stats.busy_seconds * 1e6 / n, stats.busy_cpu_seconds * 1e6 / n, stats.busy_seconds / stats.wall_seconds, engine_us,
             result.counts.duplicates);
         std::fflush(stdout);
     }

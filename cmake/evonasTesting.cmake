@@ -13,12 +13,13 @@ function(evonas_add_test name)
     PROPERTIES LABELS "${arg_LABELS}" TIMEOUT 300)
 endfunction()
 
-# evonas_add_mpi_test(<name> RANKS <n> COMMAND <exe> [args...] [TIMEOUT <s>])
+# evonas_add_mpi_test(<name> RANKS <n> COMMAND <exe> [args...] [TIMEOUT <s>] [EXPECT_FAILURE])
 #   Runs <exe> under mpiexec with <n> ranks. Running as root and with more
 #   ranks than cores are allowed for this test only (OpenMPI refuses both by
 #   default); a hung rank fails the test at TIMEOUT instead of hanging CI.
+#   EXPECT_FAILURE: the job must fail (any non-zero exit or signal), quickly.
 function(evonas_add_mpi_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "RANKS;TIMEOUT" "COMMAND")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXPECT_FAILURE" "RANKS;TIMEOUT" "COMMAND")
   if(NOT arg_TIMEOUT)
     set(arg_TIMEOUT 120)
   endif()
@@ -31,8 +32,13 @@ function(evonas_add_mpi_test name)
     endif()
   endif()
   list(POP_FRONT arg_COMMAND exe)
+  set(invert "")
+  if(arg_EXPECT_FAILURE)
+    # WILL_FAIL would count a rank killed by a signal as a failure; "!" does not.
+    set(invert bash -c "! \"\$@\"" evonas_expect_failure)
+  endif()
   add_test(NAME ${name}
-           COMMAND "${MPIEXEC_EXECUTABLE}" ${MPIEXEC_NUMPROC_FLAG} ${arg_RANKS} ${extra}
+           COMMAND ${invert} "${MPIEXEC_EXECUTABLE}" ${MPIEXEC_NUMPROC_FLAG} ${arg_RANKS} ${extra}
                    ${MPIEXEC_PREFLAGS} "$<TARGET_FILE:${exe}>" ${MPIEXEC_POSTFLAGS} ${arg_COMMAND})
   set_tests_properties(${name} PROPERTIES TIMEOUT ${arg_TIMEOUT} LABELS "mpi"
                        PROCESSORS ${arg_RANKS})

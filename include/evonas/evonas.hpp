@@ -47,4 +47,5 @@
 #include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
 
+#include <evonas/drivers/sim.hpp>
 #include <evonas/drivers/threads.hpp>

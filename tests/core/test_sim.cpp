@@ -13,6 +13,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -287,11 +288,21 @@ TEST_CASE("a worker that drops out loses its job and takes no more", "[sim][fail
         if (rec.fitness.reason.find("dropped out") != std::string::npos) {
             CHECK(rec.fitness.reason == "worker 1 dropped out at 15.0 s (simulated)");
             CHECK(rec.fitness.status == FitnessStatus::failed);
+            CHECK(rec.work.started == 10.0);
+            CHECK(rec.work.finished == 15.0);
             ++lost;
         }
     }
     CHECK(lost == 1);
     CHECK(run.evolution.counts.finished == r.jobs.evaluated + r.jobs.lost + r.jobs.cut_off);
+
+    // A dropout after the work is done does not lengthen the run.
+    auto done_early = constant_run(2, 10.0, 4);
+    done_early.failures.dropouts = {{0, 1000.0}};
+    const auto early = sim::simulate(space, SizeTrainer{}, done_early).report;
+    CHECK(early.virtual_seconds == 20.0);
+    CHECK(early.utilisation == 1.0);
+    CHECK(early.jobs.lost == 0);
 }
 
 TEST_CASE("a single master saturates; one master per island lifts the limit", "[sim][master]") {
@@ -494,4 +505,83 @@ TEST_CASE("ten thousand workers: W jobs per period, one event at a time", "[sim]
     std::uint64_t per_island = 0;
     for (const auto& island : r.per_island) per_island += island.evaluated;
     CHECK(per_island == r.jobs.evaluated);
+}
+
+TEST_CASE("torture: random machines keep the books balanced", "[sim][torture]") {
+    const auto space = test::small_space();
+    struct Tally : Observer<Genome<>> {
+        std::multiset<std::uint64_t> proposed, finished;
+        void on_proposed(const Job<Genome<>>& j, const Progress&) override { proposed.insert(j.id); }
+        void on_finished(const JobRecord<Genome<>>& r, const Progress&) override {
+            if (r.trained) finished.insert(r.job.id);
+        }
+    };
+    Rng rng(2024);
+    for (int round = 0; round < 40; ++round) {
+        sim::SimOptions o;
+        o.evolution.islands = 1 + rng.index(4);
+        o.evolution.population = 4 + rng.index(8);
+        o.evolution.seed = round;
+        o.evolution.duplicates = rng.chance(0.5) ? DuplicatePolicy::reuse_fitness : DuplicatePolicy::rebreed;
+        o.evolution.stop = rng.chance(0.5) ? StopCriteria{.max_evaluations = 50 + rng.index(200)}
+                                           : StopCriteria{.max_evaluations = 0, .max_seconds = 500.0 + rng.uniform(0, 2000)};
+        o.workers = o.evolution.islands + rng.index(40);
+        o.schedule = rng.chance(0.5) ? sim::Schedule::generational : sim::Schedule::asynchronous;
+        o.generation_size = rng.chance(0.5) ? 0 : 1 + rng.index(50);
+        o.cost = rng.chance(0.5) ? sim::CostModel::log_normal(30.0, rng.uniform(0, 1.5))
+                                 : sim::CostModel::constant(rng.uniform(1, 60));
+        o.master = {.propose_seconds = rng.chance(0.5) ? rng.uniform(0, 2) : 0.0,
+                    .complete_seconds = rng.chance(0.5) ? rng.uniform(0, 1) : 0.0,
+                    .dispatch_latency = rng.uniform(0, 0.5),
+                    .result_latency = rng.uniform(0, 0.5),
+                    .one_per_island = rng.chance(0.5)};
+        o.failures.fail_fraction = rng.uniform(0, 0.3);
+        o.failures.timeout_fraction = rng.uniform(0, 0.2);
+        o.failures.job_timeout_seconds = rng.uniform(20, 100);
+        for (std::size_t d = rng.index(4); d > 0; --d) o.failures.dropouts.push_back({rng.index(o.workers), rng.uniform(0, 1000)});
+        auto tally = std::make_shared<Tally>();
+        INFO("round " << round << ": " << o.workers << " workers, " << to_string(o.schedule));
+        const auto run = sim::simulate(space, SizeTrainer{}, o, {}, {}, {tally});
+        const auto& r = run.report;
+        CHECK(tally->finished == tally->proposed);
+        CHECK(r.jobs.proposed == tally->proposed.size());
+        CHECK(r.jobs.proposed == r.jobs.evaluated + r.jobs.lost + r.jobs.cut_off);
+        CHECK(r.jobs.evaluated == r.jobs.ok + r.jobs.failed + r.jobs.timed_out);
+        CHECK(run.evolution.counts.finished == r.jobs.proposed);
+        std::uint64_t per_island = 0;
+        for (const auto& island : r.per_island) per_island += island.evaluated;
+        CHECK(per_island == r.jobs.evaluated);
+        CHECK(r.utilisation <= 1.0 + 1e-9);
+        CHECK(r.master_busy_max <= 1.0 + 1e-9);
+        CHECK(r.wasted_seconds <= r.busy_seconds + 1e-9);
+        CHECK(r.busy_seconds + r.idle.total_seconds + r.idle.at_end_seconds ==
+              Approx(r.available_seconds).margin(1e-6 * r.available_seconds + 1e-6));
+        CHECK(r.idle.latency_seconds + r.idle.master_seconds + r.idle.no_work_seconds ==
+              Approx(r.idle.total_seconds).margin(1e-6 * r.idle.total_seconds + 1e-6));
+        if (o.evolution.stop.max_evaluations) CHECK(r.jobs.proposed <= o.evolution.stop.max_evaluations);
+        double series_finished = 0;
+        for (const auto& p : r.series) series_finished += static_cast<double>(p.finished);
+        CHECK(series_finished == static_cast<double>(r.jobs.evaluated + r.jobs.lost));
+    }
+}
+
+TEST_CASE("docs/scale.md: the quick start compiles and runs", "[sim][docs]") {
+    // The snippet of docs/scale.md, with 1,868 workers instead of 18,688 to keep the test fast.
+    namespace sim = evonas::sim;
+    const auto space = evonas::cnn_space(2);
+    const auto target = evonas::parse_genome("conv(k=5,f=64) pool conv(k=3,f=128) | dense(u=256)", space);
+    const sim::SimOptions options{
+        .evolution = {.islands = 4, .population = 64,
+                      .stop = {.max_evaluations = 0, .max_seconds = 24 * 3600.0}},
+        .workers = 1868,
+        .cost = sim::CostModel::log_normal_with_mean(3380.9, 0.5),
+        .master = {.propose_seconds = 10e-6, .complete_seconds = 5e-6,
+                   .dispatch_latency = 100e-6, .result_latency = 100e-6},
+        .target_score = 0.95};
+    const auto runs = sim::simulate_schedules(space, sim::SimilarityTrainer{target, &space}, options);
+    const std::vector<sim::SimReport> reports{runs[0].report, runs[1].report};
+    const auto table = sim::comparison_table(reports);
+    CHECK_THAT(sim::summary(runs[0].report), Contains("asynchronous schedule, 1868 workers"));
+    CHECK_THAT(table, Contains("networks evaluated"));
+    CHECK(runs[0].report.jobs.evaluated > 4 * runs[1].report.jobs.evaluated);
 }

@@ -191,6 +191,7 @@ TEST_CASE("the stop token, the deadline, the time budget and max_steps end train
     f = steps.evaluate(genome, job(1));
     CHECK(f.ok());
     CHECK(*f.metric("steps") == 5.0);
+    CHECK(*f.metric("train_loss") > 0.0);
 }
 
 TEST_CASE("check() repairs or rejects before dispatch; evaluate() rejects what does not fit", "[libtorch][trainer][check]") {

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -184,7 +185,7 @@ TEST_CASE("a run that fails midway resumes from its run directory without losing
     boost::mpi::communicator world;
     const auto space = test::small_space();
     const auto target = parse_genome("conv(k=5,f=64) pool conv(k=3) | dense(u=256) ; lr=0.05", space);
-    const auto factory = [&](const mpi::RankPlace&) { return test::TargetTrainer{target, &space}; };
+    const auto factory = [&](auto) { return test::TargetTrainer{target, &space}; };  // threads and MPI
 
     SECTION("one island: the resumed run is the uninterrupted one") {
         const auto pair = first_two(world);
@@ -236,6 +237,26 @@ TEST_CASE("a run that fails midway resumes from its run directory without losing
                 if (r.trained) CHECK(trained.insert(r.job.id).second);
             }
             CHECK(trained.size() == 100);
+        }
+    }
+    SECTION("a run begun with the thread driver continues under MPI") {
+        test::SharedTempDir dir(world, "mpi-from-threads");
+        auto options = mpi_options(dir.path(), 40, 2);
+        if (world.rank() == 0) evolve(space, factory, thread_options(dir.path(), options));
+        options.resume = true;
+        options.evolution.stop.max_evaluations = 80;
+        const auto result = mpi::evolve(world, space, factory, options);
+        CHECK(result.counts.finished == 80);
+        if (world.rank() == 0) {
+            const auto lineage = read_lineage(dir / "lineage.jsonl", space);
+            REQUIRE(lineage.records.size() >= 80);
+            std::set<std::uint64_t> trained;
+            for (const auto& r : lineage.records) {
+                if (r.trained) CHECK(trained.insert(r.job.id).second);
+            }
+            CHECK(trained.size() == 80);
+            const auto run = nlohmann::json::parse(std::ifstream(dir / "run.json"));
+            CHECK(run.at("driver") == "threads");
         }
     }
 }
@@ -362,4 +383,33 @@ TEST_CASE("ranks form islands by the mapping, and trainers learn where they run"
     CHECK(mpi::islands_in_blocks()(mpi::RankPlace{.rank = 5, .size = 6}, 2) == 1);
     CHECK(mpi::islands_in_blocks()(mpi::RankPlace{.rank = 2, .size = 6}, 2) == 0);
     CHECK(mpi::islands_by_node()(mpi::RankPlace{.node = 3}, 2) == 1);
+}
+
+TEST_CASE("a trainer's check runs on the masters, before any worker time is spent", "[mpi][layout]") {
+    boost::mpi::communicator world;
+    const auto space = test::small_space();
+    struct Picky {
+        mpi::RankPlace place;
+        Check check(Genome<>& g) const {
+            if (!place.master) throw std::logic_error("check() ran on a worker");
+            return g.section(1).empty() ? Check::invalid("needs a classifier layer") : Check::fine();
+        }
+        Fitness evaluate(const Genome<>& g, const JobContext&) const {
+            if (place.master) throw std::logic_error("a master trained a network");
+            return g.section(1).empty() ? Fitness::failed("no classifier") : Fitness::of(1.0 / (1.0 + g.gene_count()));
+        }
+    };
+    test::SharedTempDir dir(world, "mpi-check");
+    const auto result = mpi::evolve(world, space, [](const mpi::RankPlace& p) { return Picky{p}; },
+                                    mpi_options(dir.path(), 60, 2));
+    CHECK(result.counts.finished == 60);
+    CHECK(result.counts.ok == 60);
+    CHECK(result.counts.invalid > 0);
+    if (world.rank() == 0) {
+        for (const auto& r : read_lineage(dir / "lineage.jsonl", space).records) {
+            if (!r.trained) {
+                CHECK(r.fitness.reason == "needs a classifier layer");
+            }
+        }
+    }
 }

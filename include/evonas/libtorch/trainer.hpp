@@ -362,11 +362,11 @@ private:
         std::vector<std::int64_t> order(static_cast<std::size_t>(n));
         const auto started = Clock::now();
         const auto budget_end = options_.time_budget_seconds > 0
-                                    ? started + std::chrono::duration_cast<Clock::duration>(
-                                                    std::chrono::duration<double>(options_.time_budget_seconds))
+                                    ? started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                                    std::min(options_.time_budget_seconds, 1e9)))
                                     : Clock::time_point::max();
         std::int64_t steps = 0, samples = 0, epoch_batches = 0;
-        double epoch_loss = 0.0, first_loss = -1.0, epochs_done = 0.0;
+        double epoch_loss = 0.0, train_loss = 0.0, first_loss = -1.0, epochs_done = 0.0;
         double loss_scale = 65536.0;
         std::int64_t good_scaled_steps = 0, skipped_steps = 0;
         std::string stop_reason;  // non-empty: stopped early without failing
@@ -375,7 +375,7 @@ private:
         std::optional<Clock::time_point> trained;  // when training ended (validation is not timed)
         const auto finish_metrics = [&](Fitness f) {
             const double seconds = std::chrono::duration<double>(trained.value_or(Clock::now()) - started).count();
-            f.with("train_loss", epoch_batches ? epoch_loss / static_cast<double>(epoch_batches) : 0.0)
+            f.with("train_loss", train_loss)
                 .with("params", static_cast<double>(report.params))
                 .with("flops", report.flops)
                 .with("train_seconds", seconds)
@@ -453,6 +453,7 @@ private:
                 samples += count;
                 epoch_loss += value;
                 ++epoch_batches;
+                train_loss = epoch_loss / static_cast<double>(epoch_batches);  // mean of the last epoch so far
                 epochs_done = epoch + static_cast<double>(b + 1) / static_cast<double>(batches_per_epoch);
             }
         }

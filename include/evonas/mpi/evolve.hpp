@@ -66,7 +66,10 @@ struct FactoryResult<F, false> {
 
 /// A master's model runs its own island only, with that island's share of
 /// max_evaluations as its budget. When resuming, it starts from the book's
-/// snapshot, with the snapshot's finished count set to its island's.
+/// snapshot narrowed to what a master of that island knows in a fresh run:
+/// its island's finished count, best and genomes seen (for duplicates), so
+/// that with islands that do not interact a resumed run continues exactly
+/// as the uninterrupted one.
 inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const RunOptions& options,
                                                 const std::vector<LayerGenome>& seeds,
                                                 const EvolutionOperators<LayerGenome>& operators,
@@ -76,7 +79,17 @@ inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const 
     auto model = std::make_unique<Model>(space, evolution, seeds, operators);
     if (!snapshot.empty()) {
         auto state = nlohmann::json::parse(snapshot);
-        state["counts"]["finished"] = state.at("islands").at(island).at("finished");
+        const auto& mine = state.at("islands").at(island);
+        const auto islands = static_cast<std::uint64_t>(options.evolution.islands);
+        state["counts"]["finished"] = mine.at("finished");
+        auto known = nlohmann::json::array();
+        for (const auto& k : state.at("known")) {
+            if (k.at(1).get<std::uint64_t>() % islands == island) known.push_back(k);
+        }
+        state["known"] = std::move(known);
+        state["best_score"] = mine.contains("best") ? mine.at("best").at("fitness").at("score") : nlohmann::json();
+        state["best_id"] = mine.contains("best") ? mine.at("best").at("id") : nlohmann::json(0);
+        state["since_improvement"] = 0;
         restore_model(*model, state, "checkpoint (from rank 0)");
         for (std::size_t j = 0; j < model->island_count(); ++j) {
             if (j != island) model->take_inbox(j);  // the other islands' masters hold those

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <boost/mpi/collectives/all_gather.hpp>
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
@@ -57,6 +59,16 @@ void agree_on(const boost::mpi::communicator& comm, Step&& step) {
 }
 
 }  // namespace detail
+
+/// Collective over `comm`: the number of nodes (shared-memory domains) it
+/// spans, e.g. to set islands = node_count(world) for one island per node.
+inline int node_count(const boost::mpi::communicator& comm) {
+    const auto info = rank_info(comm);
+    const int leader = info.node_rank == 0 ? 1 : 0;
+    int nodes = 0;
+    boost::mpi::all_reduce(comm, leader, nodes, std::plus<int>());
+    return nodes;
+}
 
 /// The layout of a run: every rank's island, each island's master and
 /// workers, and this rank's place. Thread safety: a plain value.

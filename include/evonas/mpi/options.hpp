@@ -60,6 +60,19 @@ inline IslandMapping islands_by_node() {
     };
 }
 
+/// `per_node` islands on every node, each taking an equal block of the
+/// node's ranks: island = (node * per_node + node_rank * per_node / node_size)
+/// % islands. Run with islands = node_count(comm) * per_node; with per_node = 1
+/// this is one island per node whatever the rank placement.
+inline IslandMapping islands_per_node(std::size_t per_node) {
+    return [per_node](const RankPlace& p, std::size_t islands) {
+        const auto k = per_node == 0 ? std::size_t{1} : per_node;
+        const auto node_rank = static_cast<std::size_t>(p.node_rank);
+        const auto node_size = static_cast<std::size_t>(p.node_size);
+        return (static_cast<std::size_t>(p.node) * k + node_rank * k / node_size) % islands;
+    };
+}
+
 /// Timings and counters of one rank's part in a run (for benchmarks and
 /// diagnostics). Thread safety: a plain value.
 struct DriverStats {
@@ -70,13 +83,15 @@ struct DriverStats {
     std::uint64_t stale_results = 0;   ///< master: results from workers already marked lost
     std::uint64_t lost_workers = 0;    ///< master: workers marked lost
     std::uint64_t messages = 0;        ///< messages received
-    double busy_seconds = 0.0;         ///< master: time spent handling messages (engine, encoding, sends)
+    double busy_seconds = 0.0;         ///< master: wall time spent handling messages (engine, encoding, sends)
+    double busy_cpu_seconds = 0.0;     ///< master: the same in CPU time (sampled), without preemption
     double wall_seconds = 0.0;         ///< time from the start of the run to the end of this rank's loop
 };
 
 /// Options of a run with the MPI driver: the evolution's own options plus
 /// files, deadlines and the layout of ranks into islands. Every rank must
-/// pass the same options (and the same space and seeds).
+/// pass the same options (and the same space and seeds). Thread safety: a
+/// plain value.
 struct RunOptions {
     EvolutionOptions evolution{};
     std::filesystem::path run_dir;            ///< empty: write no files (rank 0 writes them)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <ctime>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -47,6 +48,15 @@ inline const char* tag_name(int tag) noexcept {
         case tag_finish: return "finish";
         default: return "unknown";
     }
+}
+
+/// CPU time of the calling thread in seconds (0 where POSIX does not say).
+inline double thread_cpu_seconds() noexcept {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    timespec t{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0) return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+#endif
+    return 0.0;
 }
 
 inline void check_mpi(int code, const char* call) {

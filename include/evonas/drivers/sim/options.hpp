@@ -55,7 +55,8 @@ struct WorkerDropout {
     double at_seconds = 0.0;
 };
 
-/// Failures to inject. Each job draws its fate from its own generator.
+/// Failures to inject. Each job draws its fate from its own generator when
+/// it is dispatched; the trainer is only called for jobs that finish.
 struct FailureModel {
     double fail_fraction = 0.0;        ///< jobs that fail part-way (a uniform fraction of their time)
     double timeout_fraction = 0.0;     ///< jobs that hang until job_timeout_seconds (needs a timeout)
@@ -77,7 +78,7 @@ struct SimOptions {
     MasterModel master{};
     FailureModel failures{};
     std::optional<double> target_score;  ///< report when the best first reaches it (does not stop the run)
-    std::size_t series_points = 96;      ///< points of the utilisation-over-time series (at most)
+    std::size_t series_points = 96;      ///< series intervals: this many with a time limit, else up to twice this
     std::filesystem::path run_dir;       ///< empty: write no files; else run.json, lineage, checkpoint, best
     std::uint64_t checkpoint_interval = 0;  ///< finished jobs between checkpoints (0: at the end only)
 

@@ -93,8 +93,16 @@ public:
                 }
                 case Kind::dropout: drop(ev.index, ev.time); break;
             }
+            // Done: nothing in flight and nothing more to propose. Later
+            // events (dropouts, stale results) no longer matter.
+            if (model_.in_flight() == 0 && model_.done()) break;
         }
-        const double end = cut ? horizon_ : now_;
+        double end = horizon_;
+        if (!cut) {
+            end = now_;
+            for (const auto& ms : masters_) end = std::max(end, ms.free);
+            end = std::min(end, horizon_);
+        }
         flush(end);
         SimReport r = report(end);
         r.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start).count();
@@ -121,6 +129,7 @@ private:
     };
     struct Master {
         double busy = 0.0;
+        double free = 0.0;     // when the current service ends
         bool pending = false;  // a master_free event is scheduled
         std::deque<Request> queue;
         std::vector<std::uint32_t> idle;  // workers waiting for work (generation barrier, no work)
@@ -166,6 +175,7 @@ private:
                 ms.busy += until - t;
                 series_.add_master(t, until);
                 ms.pending = true;
+                ms.free = t + cost;
                 events_.push({t + cost, Kind::master_free, static_cast<std::uint32_t>(m), 0});
             }
         }
@@ -192,7 +202,7 @@ private:
                                : std::move(w.fitness);
         const double busy_end = lost ? std::max(w.start, std::min(w.end, w.died)) : w.end;
         const auto t0 = std::chrono::steady_clock::now();
-        const auto rec = model_.complete(w.job, std::move(fitness), WorkInfo{i, w.start, w.end});
+        const auto rec = model_.complete(w.job, std::move(fitness), WorkInfo{i, w.start, lost ? busy_end : w.end});
         const double real = seconds_since(t0);
         engine_real_ += real;
         add_busy(w.start, busy_end, lost || !rec.fitness.ok());
@@ -265,14 +275,14 @@ private:
         const double drawn = o_.cost.draw(CostInput{*job, i, estimate}, rng);
         const auto& f = o_.failures;
         const double fate = rng.uniform();
-        double train = drawn;
-        if (fate < f.fail_fraction) {
-            train = drawn * rng.uniform();
-            w.fitness = Fitness::failed(fmt::format("simulated failure after {:.1f} s", train));
-        } else if (fate < f.fail_fraction + f.timeout_fraction ||
-                   (f.job_timeout_seconds > 0.0 && drawn > f.job_timeout_seconds)) {
+        const bool fails = fate < f.fail_fraction;
+        const bool hangs = !fails && fate < f.fail_fraction + f.timeout_fraction;
+        double train = fails ? drawn * rng.uniform() : drawn;
+        if (hangs || (f.job_timeout_seconds > 0.0 && train > f.job_timeout_seconds)) {
             train = f.job_timeout_seconds;
             w.fitness = Fitness::timed_out(fmt::format("the job ran past its {} s deadline", f.job_timeout_seconds));
+        } else if (fails) {
+            w.fitness = Fitness::failed(fmt::format("simulated failure after {:.1f} s", train));
         } else {
             w.fitness = evaluate(*job, i);
         }
@@ -280,7 +290,7 @@ private:
         w.start = start;
         w.end = start + train;
         w.busy = true;
-        if (start <= horizon_) {
+        if (start < horizon_) {  // a gap that ends after the run is idle time at the end
             const double gap = start - w.free_since;
             const double latency = w.gap_latency + o_.master.dispatch_latency;
             idle_.add(gap);
