@@ -18,6 +18,7 @@
 #include <evonas/space/section_space.hpp>
 #include <evonas/space/space_json.hpp>
 
+#include <evonas/genome/cnn_shape.hpp>
 #include <evonas/genome/diff.hpp>
 #include <evonas/genome/gene_section.hpp>
 #include <evonas/genome/genome.hpp>
@@ -42,6 +43,7 @@
 #include <evonas/io/checkpoint.hpp>
 #include <evonas/io/files.hpp>
 #include <evonas/io/lineage.hpp>
+#include <evonas/io/npy.hpp>
 #include <evonas/io/progress.hpp>
 #include <evonas/io/record_json.hpp>
 #include <evonas/io/resume.hpp>
