@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs every evonas benchmark in a Release build (preset "bench",
+# build-bench/), collects their JSON into build-bench/bench-results.json and
+# renders docs/benchmarks.md from it with scripts/render_benchmarks.py.
+# No benchmark is a test: a part that fails or cannot be built is recorded
+# as such and the others still run.
+#
+# Parts, in order (EVONAS_BENCH_PARTS picks some, space-separated):
+#   genome    bench_genome (Google Benchmark)
+#   engine    bench_engine (Google Benchmark)
+#   overhead  bench_overhead + benchmarks/peers/{optuna,deap}_overhead.py
+#   scale     bench_scale $EVONAS_BENCH_SCALE (default "titan"; "all" takes
+#             about 9 minutes more on 2 cores)
+#   mpi       bench_mpi under mpiexec, 2 and 4 ranks (needs the mpi component)
+#   trainer   bench_trainer + benchmarks/bench_trainer.py (needs LibTorch)
+#
+# Environment: EVONAS_BENCH_PARTS (default: all of the above),
+# EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_JOBS (parallel build
+# jobs, default 2), EVONAS_BENCH_RENDER=0 to skip writing docs/benchmarks.md,
+# EVONAS_SKIP_DEPS=1 to skip the package check.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+py=/usr/bin/python3
+build=build-bench
+out=$build/results
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer}
+scale_parts=${EVONAS_BENCH_SCALE:-titan}
+started=$(date +%s)
+
+if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
+  "$root/scripts/install-deps.sh"
+fi
+[ -f "$build/build.ninja" ] || cmake --preset bench
+rm -rf "$out"
+mkdir -p "$out"
+
+want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# Builds only the benchmark targets this configuration has (bench_mpi and
+# bench_trainer exist only with their components).
+targets=()
+for t in bench_genome bench_engine bench_overhead bench_scale bench_mpi bench_trainer; do
+  if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
+done
+echo "== bench: building ${targets[*]}"
+cmake --build "$build" -j "${EVONAS_BENCH_JOBS:-2}" --target "${targets[@]}"
+
+have() { [ -x "$build/benchmarks/$1" ]; }
+
+# step NAME COMMAND...: runs COMMAND with stdout to $out/NAME.json, stderr to
+# $out/NAME.log, and its exit status and seconds to $out/NAME.status.
+step() {
+  local name=$1; shift
+  echo "== bench: $name"
+  local t0 rc=0; t0=$(date +%s%N)
+  "$@" >"$out/$name.json" 2>"$out/$name.log" || rc=$?
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  printf '{"rc": %d, "seconds": %d.%03d, "command": %s}\n' "$rc" $((ms / 1000)) $((ms % 1000)) \
+    "$($py -c 'import json,sys; print(json.dumps(" ".join(sys.argv[1:])))' "$@")" >"$out/$name.status"
+  [ "$rc" = 0 ] || echo "   (failed with status $rc; see $out/$name.log)" >&2
+}
+# skipped NAME WHY: records a part that could not run.
+skipped() {
+  printf '{"skipped": %s}\n' "$($py -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$2")" >"$out/$1.status"
+  echo "== bench: $1 skipped: $2"
+}
+
+uptime >"$out/load-before.txt"
+if want genome; then step bench_genome "$build/benchmarks/bench_genome" --benchmark_format=json; fi
+if want engine; then step bench_engine "$build/benchmarks/bench_engine" --benchmark_format=json; fi
+if want overhead; then
+  step bench_overhead "$build/benchmarks/bench_overhead" --jobs 20000 --repeats 3
+  if $py -c 'import optuna' 2>/dev/null; then
+    step optuna_overhead $py benchmarks/peers/optuna_overhead.py --random-trials 2000 --tpe-trials 200
+  else skipped optuna_overhead "optuna is not installed for $py (Debian: python3-optuna)"; fi
+  if $py -c 'import deap' 2>/dev/null; then
+    step deap_overhead $py benchmarks/peers/deap_overhead.py --jobs 20000 --repeats 3
+  else skipped deap_overhead "deap is not installed for $py (Debian: python3-deap)"; fi
+fi
+if want scale; then
+  # shellcheck disable=SC2086 # several parts are several arguments
+  step bench_scale "$build/benchmarks/bench_scale" $scale_parts
+fi
+if want mpi; then
+  if have bench_mpi && command -v mpiexec >/dev/null; then
+    mpi_flags=(--oversubscribe)
+    [ "$(id -u)" -ne 0 ] || mpi_flags+=(--allow-run-as-root)
+    for n in 2 4; do
+      step "bench_mpi_$n" mpiexec "${mpi_flags[@]}" -n "$n" "$build/benchmarks/bench_mpi" --jobs 50000 --repeat 3
+    done
+  else skipped bench_mpi_2 "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
+fi
+if want trainer; then
+  if have bench_trainer && $py -c 'import torch' 2>/dev/null; then
+    step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --repeats 3
+  else skipped bench_trainer "bench_trainer was not built (no LibTorch) or $py has no torch"; fi
+fi
+uptime >"$out/load-after.txt"
+
+$py scripts/render_benchmarks.py collect "$out" --seconds "$(( $(date +%s) - started ))" \
+  -o "$build/bench-results.json"
+echo "== bench: results in $build/bench-results.json"
+if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then
+  $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
+  echo "== bench: wrote docs/benchmarks.md"
+fi
