@@ -7,6 +7,9 @@
 #                          the default preset, then the core tests under
 #                          AddressSanitizer+UBSan and ThreadSanitizer, then
 #                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30)
+#   scripts/run.sh bench   build the benchmarks in Release (preset bench), run
+#                          them all, write build-bench/bench-results.json and
+#                          docs/benchmarks.md (scripts/bench.sh; EVONAS_BENCH_*)
 #
 # Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
 # `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets
@@ -17,7 +20,7 @@ cd "$root"
 preset=${EVONAS_PRESET:-default}
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 binary_dir() {
@@ -56,7 +59,16 @@ with_jemalloc() {
 case "${1:-}" in
   demo)
     prepare "$preset"
-    with_jemalloc "$(binary_dir "$preset")/examples/info/evonas_info"
+    # The SANS example at its default budget (a few minutes on 2 cores):
+    # progress, then the seed-vs-evolved table. Each demo replaces the last.
+    demo_dir="$(binary_dir "$preset")/demo_sans_run"
+    with_jemalloc "$(binary_dir "$preset")/examples/sans/sans" --run-dir "$demo_dir" --overwrite
+    if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+      /usr/bin/python3 "$root/scripts/plot_run.py" "$demo_dir" --out "$demo_dir/plots" >/dev/null
+      echo "demo: figures of the run (scores, workers, lineage of the best) are in $root/$demo_dir/plots/"
+    else
+      echo "demo: install python3-matplotlib to get figures of the run (scripts/plot_run.py $demo_dir)"
+    fi
     ;;
   test)
     for p in ${EVONAS_TEST_PRESETS:-default asan tsan fuzz}; do
@@ -71,6 +83,9 @@ case "${1:-}" in
       fi
       ctest --preset "$p"
     done
+    ;;
+  bench)
+    exec "$root/scripts/bench.sh"
     ;;
   -h|--help|help)
     usage
