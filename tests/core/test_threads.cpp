@@ -75,7 +75,9 @@ TEST_CASE("a trainer that throws, returns NaN or overruns yields a recorded fail
                 case 0: throw std::runtime_error("out of memory (simulated)");
                 case 1: return Fitness::of(std::nan(""));
                 case 2:
-                    for (int i = 0; i < 5000 && !ctx.should_stop(); ++i) {
+                    // Polls only the stop token (not the deadline itself), so
+                    // only the driver's watchdog can end this job early.
+                    for (int i = 0; i < 5000 && !ctx.stop.stop_requested(); ++i) {
                         std::this_thread::sleep_for(std::chrono::milliseconds(1));
                     }
                     if (ctx.stop.stop_requested()) ++*stopped;
@@ -331,7 +333,10 @@ TEST_CASE("max_seconds stops the run and the jobs still training", "[threads][st
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CHECK(seconds < 5.0);
     CHECK(result.stop_reason == "max_seconds");
-    CHECK(result.counts.timed_out == 2);  // both workers' first jobs were stopped
+    // Every job that started was stopped by the time budget (on a slow,
+    // loaded machine a worker may start only after the budget is spent).
+    CHECK(result.counts.timed_out >= 1);
+    CHECK(result.counts.timed_out == result.counts.finished);
     CHECK(result.counts.ok == 0);
 }
 
