@@ -18,6 +18,7 @@
 #include <evonas/space/section_space.hpp>
 #include <evonas/space/space_json.hpp>
 
+#include <evonas/genome/cnn_layer.hpp>
 #include <evonas/genome/cnn_shape.hpp>
 #include <evonas/genome/diff.hpp>
 #include <evonas/genome/gene_section.hpp>
@@ -35,15 +36,19 @@
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/island_model.hpp>
+#include <evonas/engine/migration.hpp>
 #include <evonas/engine/observer.hpp>
 #include <evonas/engine/options.hpp>
 #include <evonas/engine/progress.hpp>
+#include <evonas/engine/result.hpp>
 #include <evonas/engine/trainer.hpp>
 
 #include <evonas/io/checkpoint.hpp>
 #include <evonas/io/files.hpp>
 #include <evonas/io/lineage.hpp>
 #include <evonas/io/npy.hpp>
+#include <evonas/io/npy_array.hpp>
+#include <evonas/io/npy_header.hpp>
 #include <evonas/io/progress.hpp>
 #include <evonas/io/record_json.hpp>
 #include <evonas/io/resume.hpp>

@@ -19,31 +19,16 @@
 #include <vector>
 
 #include "support/spaces.hpp"
+#include "support/lineage.hpp"
 #include "support/trainers.hpp"
 
 using namespace evonas;
+using evonas::test::job_lines;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Message;
 using Approx = Catch::Detail::Approx;
 
 namespace {
-
-/// Job lines of a lineage log without the times and workers (which differ
-/// between drivers).
-std::vector<std::string> job_lines(const std::filesystem::path& path) {
-    std::vector<std::string> lines;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto j = nlohmann::json::parse(line);
-        if (j.at("type") != "job") continue;
-        j.erase("start");
-        j.erase("end");
-        j.erase("worker");
-        lines.push_back(j.dump());
-    }
-    return lines;
-}
 
 /// Records the engine's calls as the drivers make them.
 struct Recorder : Observer<Genome<>> {

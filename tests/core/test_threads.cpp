@@ -13,9 +13,11 @@
 #include <thread>
 
 #include "support/spaces.hpp"
+#include "support/lineage.hpp"
 #include "support/trainers.hpp"
 
 using namespace evonas;
+using evonas::test::job_lines;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Message;
 
@@ -27,22 +29,6 @@ struct NotATrainer {
 static_assert(Trainer<test::TargetTrainer>);
 static_assert(!Trainer<NotATrainer>, "a type without evaluate(genome, ctx) -> Fitness is not a Trainer");
 static_assert(!Trainer<int>);
-
-/// Job lines of a lineage log without the times and workers (which vary).
-std::vector<std::string> job_lines(const std::filesystem::path& path) {
-    std::vector<std::string> lines;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto j = nlohmann::json::parse(line);
-        if (j.at("type") != "job") continue;
-        j.erase("start");
-        j.erase("end");
-        j.erase("worker");
-        lines.push_back(j.dump());
-    }
-    return lines;
-}
 
 struct CrashAfter : Observer<Genome<>> {
     std::uint64_t limit;

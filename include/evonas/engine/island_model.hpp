@@ -28,9 +28,11 @@
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/island.hpp>
+#include <evonas/engine/migration.hpp>
 #include <evonas/engine/observer.hpp>
 #include <evonas/engine/options.hpp>
 #include <evonas/engine/progress.hpp>
+#include <evonas/engine/result.hpp>
 #include <evonas/engine/trainer.hpp>
 #include <evonas/error.hpp>
 #include <evonas/genome/hash.hpp>
@@ -42,19 +44,8 @@
 namespace evonas {
 
 namespace detail {
-struct IslandModelAccess;  // snapshot and restore (engine/model_state.hpp)
+struct IslandModelAccess;  // snapshot and restore (io/checkpoint.hpp)
 }
-
-/// The best individuals of a run and its counters.
-template <class G>
-struct EvolutionResult {
-    std::optional<Individual<G>> best;                  ///< best ok individual overall
-    std::vector<std::optional<Individual<G>>> island_best;
-    std::vector<Individual<G>> hall_of_fame;            ///< best first, distinct genomes
-    RunCounts counts{};
-    double elapsed_seconds = 0.0;
-    std::string stop_reason;
-};
 
 /// The asynchronous island model. Thread safety: none; a driver calls
 /// propose()/complete() from one thread at a time (the thread driver holds a
@@ -146,9 +137,8 @@ public:
             max_rejections, last_rejection));
     }
 
-    /// The next job from any island, islands taken in turn (the thread and
-    /// simulation drivers use this; the turn is part of the checkpoint, so a
-    /// one-worker run resumes exactly). nullopt as for propose().
+    /// The next job from any island, islands taken in turn (the turn is in
+    /// the checkpoint, so a one-worker run resumes exactly). As propose().
     std::optional<Job<G>> propose_next(const Prepare& prepare = {}) {
         for (std::size_t k = 0; k < islands_.size(); ++k) {
             const auto island = (next_island_ + k) % islands_.size();
@@ -509,7 +499,7 @@ private:
             }
             case MigrationTopology::none: return;
         }
-        const auto migrants = pick_migrants(is);
+        const auto migrants = pick_migrants(is.population, options_.migration, is.event_rng);
         MigrationEvent event{from, 0, {}};
         for (const auto& mi : migrants) event.ids.push_back(mi.id);
         for (auto to : targets) {
@@ -522,26 +512,6 @@ private:
                 for (auto& o : observers_) o->on_migrated(event, progress_now);
             }
         }
-    }
-
-    std::vector<Individual<G>> pick_migrants(Island<G>& is) {
-        std::vector<std::size_t> order(is.population.size());
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        const auto k = std::min(options_.migration.migrants, order.size());
-        if (options_.migration.pick == MigrantPick::best) {
-            std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
-                              [&](std::size_t a, std::size_t b) {
-                                  return is.population[a].score > is.population[b].score ||
-                                         (is.population[a].score == is.population[b].score && a < b);
-                              });
-        } else {
-            for (std::size_t i = 0; i < k; ++i) {
-                std::swap(order[i], order[i + is.event_rng.index(order.size() - i)]);
-            }
-        }
-        std::vector<Individual<G>> out;
-        for (std::size_t i = 0; i < k; ++i) out.push_back(is.population[order[i]]);
-        return out;
     }
 
     // Migrants wait in the destination's inbox until that island next
@@ -561,24 +531,9 @@ private:
                 is.population.push_back(std::move(migrant));
                 continue;
             }
-            std::size_t slot = 0;
-            switch (options_.migration.replace) {
-                case MigrantReplace::worst:
-                    slot = static_cast<std::size_t>(
-                        std::min_element(is.population.begin(), is.population.end(),
-                                         [](const auto& a, const auto& b) { return a.score < b.score; }) -
-                        is.population.begin());
-                    if (is.population[slot].score > migrant.score) continue;
-                    break;
-                case MigrantReplace::random: slot = is.event_rng.index(is.population.size()); break;
-                case MigrantReplace::oldest:
-                    slot = static_cast<std::size_t>(
-                        std::min_element(is.population.begin(), is.population.end(),
-                                         [](const auto& a, const auto& b) { return a.id < b.id; }) -
-                        is.population.begin());
-                    break;
-            }
-            is.population[slot] = std::move(migrant);
+            const auto slot = migrant_slot(is.population, migrant, options_.migration.replace, is.event_rng);
+            if (!slot) continue;
+            is.population[*slot] = std::move(migrant);
         }
     }
 

@@ -17,3 +17,4 @@
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
 #include <evonas/libtorch/trainer.hpp>
+#include <evonas/libtorch/trainer_options.hpp>

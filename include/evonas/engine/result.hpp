@@ -1,0 +1,23 @@
+// evonas: what a run returns.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <evonas/engine/individual.hpp>
+
+namespace evonas {
+
+/// The best individuals of a run and its counters.
+template <class G>
+struct EvolutionResult {
+    std::optional<Individual<G>> best;                  ///< best ok individual overall
+    std::vector<std::optional<Individual<G>>> island_best;
+    std::vector<Individual<G>> hall_of_fame;            ///< best first, distinct genomes
+    RunCounts counts{};
+    double elapsed_seconds = 0.0;
+    std::string stop_reason;
+};
+
+}  // namespace evonas
