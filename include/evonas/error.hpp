@@ -29,9 +29,11 @@ public:
 /// "IslandOptions.population" or "sections[1].max_layers".
 class ConfigError : public Error {
 public:
+    /// The message is "field: problem".
     ConfigError(std::string field, const std::string& problem)
         : Error(fmt::format("{}: {}", field, problem)), field_(std::move(field)) {}
 
+    /// Dotted path of the offending value.
     const std::string& field() const noexcept { return field_; }
 
 private:
@@ -42,6 +44,8 @@ private:
 /// Positions are 1-based; line() is 1 for single-line inputs.
 class ParseError : public Error {
 public:
+    /// The message is "source:line:column: problem"; `source` names the
+    /// input, e.g. a file name or "genome text".
     ParseError(std::string source, std::size_t line, std::size_t column,
                const std::string& problem)
         : Error(fmt::format("{}:{}:{}: {}", source, line, column, problem)),
@@ -50,10 +54,13 @@ public:
           line_(line),
           column_(column) {}
 
+    /// Name of the input, e.g. a file name or "genome text".
     const std::string& source() const noexcept { return source_; }
     /// The message without the "source:line:column: " prefix.
     const std::string& problem() const noexcept { return problem_; }
+    /// 1-based line of the problem.
     std::size_t line() const noexcept { return line_; }
+    /// 1-based column of the problem.
     std::size_t column() const noexcept { return column_; }
 
 private:
@@ -67,6 +74,8 @@ private:
 /// code() carries the operating system's reason when there is one.
 class IoError : public Error {
 public:
+    /// The message is "path: problem", followed by ": reason" when `code`
+    /// is set.
     IoError(std::filesystem::path path, const std::string& problem,
             std::error_code code = {})
         : Error(code ? fmt::format("{}: {}: {}", path.string(), problem, code.message())
@@ -79,7 +88,9 @@ public:
         return IoError(std::move(path), problem, std::error_code(errno, std::generic_category()));
     }
 
+    /// The file or directory that failed.
     const std::filesystem::path& path() const noexcept { return path_; }
+    /// The operating system's reason; empty when there is none.
     std::error_code code() const noexcept { return code_; }
 
 private:

@@ -1,10 +1,11 @@
-// evonas: umbrella header for the core library.
-//
-// The only include you need for the core: search spaces, genomes and their
-// text/JSON forms, the genetic operators, the island engine, the thread
-// driver and the run files. It never includes the optional parts: add
-// <evonas/libtorch/libtorch.hpp> or <evonas/mpi/mpi.hpp> (and link
-// evonas::libtorch / evonas::mpi) to use them.
+/// \file
+/// evonas: umbrella header for the core library.
+///
+/// The only include you need for the core: search spaces, genomes and their
+/// text/JSON forms, the genetic operators, the island engine, the thread
+/// driver and the run files. It never includes the optional parts: add
+/// `<evonas/libtorch/libtorch.hpp>` or `<evonas/mpi/mpi.hpp>` (and link
+/// `evonas::libtorch` / `evonas::mpi`) to use them.
 #pragma once
 
 #include <evonas/error.hpp>
@@ -56,3 +57,8 @@
 
 #include <evonas/drivers/sim.hpp>
 #include <evonas/drivers/threads.hpp>
+
+/// \namespace evonas
+/// Everything evonas offers: search spaces, genomes, genetic operators, the
+/// island engine, drivers and run files. Names in a nested `detail`
+/// namespace are implementation details and may change without notice.

@@ -26,8 +26,8 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
     return z ^ (z >> 31);
 }
 
-/// A seed derived from (seed, stream), e.g. a job's seed from the run seed
-/// and the job id. Different streams give unrelated seeds.
+/// A seed derived from (seed, stream), such as a job's seed from the run
+/// seed and the job id. Different streams give unrelated seeds.
 constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) noexcept {
     std::uint64_t s = seed ^ (0xD1B54A32D192ED03ULL * (stream + 1));
     splitmix64(s);
@@ -38,11 +38,13 @@ constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t stream) no
 /// Thread safety: none; give each thread its own Rng.
 class Rng {
 public:
-    using result_type = std::uint64_t;
-    using State = std::array<std::uint64_t, 4>;
+    using result_type = std::uint64_t;           ///< One draw: 64 random bits.
+    using State = std::array<std::uint64_t, 4>;  ///< The generator's whole state.
 
+    /// A generator whose state is expanded from `seed` by SplitMix64.
     explicit constexpr Rng(std::uint64_t seed = 0) noexcept { reseed(seed); }
 
+    /// Restarts the sequence as if constructed with `seed`.
     constexpr void reseed(std::uint64_t seed) noexcept {
         std::uint64_t s = seed;
         for (auto& word : state_) {
@@ -50,9 +52,12 @@ public:
         }
     }
 
+    /// Smallest draw (0).
     static constexpr result_type min() noexcept { return 0; }
+    /// Largest draw (2^64 - 1).
     static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
 
+    /// The next 64 random bits.
     constexpr result_type operator()() noexcept {
         const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
         const std::uint64_t t = state_[1] << 17;
@@ -129,7 +134,9 @@ public:
         return last_positive;  // rounding left x just above the total
     }
 
+    /// The current state, to continue the sequence later with set_state().
     const State& state() const noexcept { return state_; }
+    /// Continues the sequence from a state taken with state().
     void set_state(const State& state) noexcept { state_ = state; }
 
     /// The state as text ("hex hex hex hex") for checkpoints.
@@ -137,6 +144,7 @@ public:
     /// Restores a state written by state_string(); throws ParseError.
     void set_state_string(const std::string& text);
 
+    /// Same state: both generators will draw the same sequence.
     friend constexpr bool operator==(const Rng&, const Rng&) = default;
 
 private:

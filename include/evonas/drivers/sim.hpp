@@ -42,13 +42,16 @@
 #include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
 
+/// The simulation driver: simulate() runs the engine on virtual workers with
+/// a virtual clock, a CostModel for training times, modelled masters and
+/// injected failures, and reports what happened (SimReport).
 namespace evonas::sim {
 
 /// The outcome of a simulated run: what the thread driver would return, and
 /// what the simulator measured.
 struct SimResult {
-    EvolutionResult<Genome<LayerGene>> evolution;
-    SimReport report;
+    EvolutionResult<Genome<LayerGene>> evolution;  ///< best individual, hall of fame, counts, stop reason
+    SimReport report;                              ///< virtual-time measurements (see summary())
 };
 
 namespace detail {
@@ -111,7 +114,9 @@ SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions
 /// Seeds, operators and observers are as for evolve(). With a run_dir the
 /// run writes run.json, lineage.jsonl (virtual times), checkpoint.json and
 /// best.txt like the thread driver (resuming a simulation is not supported).
-/// Throws ConfigError for bad options, naming the field.
+/// Throws ConfigError for bad options, naming the field. Thread safety: runs
+/// entirely on the calling thread (trainer and observers are called from
+/// it); separate simulate() calls share nothing.
 template <class TrainerOrFactory>
 SimResult simulate(const SearchSpace& space, TrainerOrFactory&& trainer, const SimOptions& options,
                    std::vector<Genome<LayerGene>> seeds = {}, EvolutionOperators<Genome<LayerGene>> operators = {},

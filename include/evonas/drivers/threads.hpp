@@ -39,8 +39,8 @@ namespace evonas {
 /// Options of a run with the thread driver: the evolution's own options
 /// plus workers, files and deadlines.
 struct RunOptions {
-    EvolutionOptions evolution{};
-    std::size_t workers = 1;
+    EvolutionOptions evolution{};             ///< islands, population, operators' rates, stop criteria
+    std::size_t workers = 1;                  ///< worker threads, one trainer each
     std::filesystem::path run_dir;            ///< empty: write no files
     bool resume = false;                      ///< continue the run in run_dir
     std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: at the end only)
@@ -70,6 +70,12 @@ struct RunOptions {
 /// out. With a run_dir, every finished job is logged and checkpoints are
 /// written; `resume` continues such a run without losing or retraining any
 /// finished job. With one worker a run is reproducible, also across resumes.
+///
+/// Thread safety: blocks until the run ends. `make_trainer` is called once
+/// in each worker thread, concurrently, so it must be safe to call from
+/// several threads; each trainer is then used by its own thread only.
+/// Observers are called one at a time, under the driver's lock. Separate
+/// evolve() calls share nothing (give them different run directories).
 template <class Factory>
 EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& make_trainer,
                                           const RunOptions& options,

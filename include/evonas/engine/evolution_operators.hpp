@@ -16,21 +16,28 @@ namespace evonas {
 /// The operators an IslandModel breeds with. Every member has a default, so
 /// `EvolutionOperators<>{}` works; replace any with a built-in or a lambda:
 ///
-///     auto ops = EvolutionOperators<>::defaults(options);
-///     ops.crossover = make_crossover(SectionExchangeCrossover{});
+///     auto ops = EvolutionOperators<>::defaults(options.tournament_size);
+///     ops.crossover = SectionExchangeCrossover{};
+///     ops.crossover_name = "section_exchange";
 ///
 /// Thread safety: an IslandModel calls them from the thread that calls
 /// propose()/complete(); they need not be thread-safe.
 template <class G = Genome<LayerGene>>
 struct EvolutionOperators {
+    /// One island's population, as selection and replacement see it.
     using Population = std::span<const Individual<G>>;
 
     /// A mutation with its name ("mutation:" + name is logged per job).
     /// Returns the name of what it applied ("" when nothing applied).
     std::function<std::string(G&, const SearchSpace&, Rng&)> mutate;
+    /// Makes one child from two parents; any Crossover fits.
     std::function<G(const G&, const G&, const SearchSpace&, Rng&)> crossover;
+    /// The crossover's name: "crossover:" + this is logged per job.
     std::string crossover_name = "one_point";
+    /// Picks a parent: an index into the population (see Selection).
     std::function<std::size_t(Population, Rng&)> select;
+    /// Where a newcomer goes in a full population: the index to overwrite,
+    /// or nullopt to discard it (see Replacement).
     std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)> replace;
 
     /// MutationMix::standard(), OnePointCrossover, tournament selection of
@@ -59,6 +66,7 @@ struct EvolutionOperators {
         };
     }
 
+    /// Wraps any Selection.
     template <class S>
     static std::function<std::size_t(Population, Rng&)> make_selection(S selection) {
         return [s = std::move(selection)](Population population, Rng& rng) mutable {
@@ -66,6 +74,7 @@ struct EvolutionOperators {
         };
     }
 
+    /// Wraps any Replacement.
     template <class R>
     static std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)>
     make_replacement(R replacement) {

@@ -19,6 +19,8 @@ enum class FitnessStatus {
     timed_out,  ///< the job overran its deadline and was stopped
 };
 
+/// The status as lineage records write it: "ok", "invalid", "failed" or
+/// "timed_out".
 inline constexpr std::string_view to_string(FitnessStatus status) noexcept {
     switch (status) {
         case FitnessStatus::ok: return "ok";
@@ -29,6 +31,7 @@ inline constexpr std::string_view to_string(FitnessStatus status) noexcept {
     return "?";
 }
 
+/// The status named `text` (as to_string() writes it), or nullopt.
 inline std::optional<FitnessStatus> fitness_status_from_string(std::string_view text) noexcept {
     for (auto s : {FitnessStatus::ok, FitnessStatus::invalid, FitnessStatus::failed,
                    FitnessStatus::timed_out}) {
@@ -40,9 +43,10 @@ inline std::optional<FitnessStatus> fitness_status_from_string(std::string_view 
 /// One named number a trainer reports besides the score (loss, parameter
 /// count, training seconds, ...).
 struct Metric {
-    std::string name;
-    double value = 0.0;
+    std::string name;    ///< e.g. "loss"
+    double value = 0.0;  ///< the number
 
+    /// Same name and value.
     friend bool operator==(const Metric&, const Metric&) = default;
 };
 
@@ -51,27 +55,32 @@ struct Metric {
 /// in selection; the others rank below every ok one (see rank_score()).
 /// Thread safety: a plain value.
 struct Fitness {
-    double score = 0.0;
-    FitnessStatus status = FitnessStatus::ok;
+    double score = 0.0;                        ///< the objective, higher is better (ok only)
+    FitnessStatus status = FitnessStatus::ok;  ///< how the evaluation ended
     std::string reason;               ///< why, when status is not ok
     std::vector<double> objectives;   ///< extra objectives, higher is better
     std::vector<Metric> metrics;      ///< anything else worth logging
 
+    /// An ok fitness with this score.
     static Fitness of(double score) {
         Fitness f;
         f.score = score;
         return f;
     }
+    /// The trainer failed (an exception, divergence), with the reason.
     static Fitness failed(std::string reason) {
         return {0.0, FitnessStatus::failed, std::move(reason), {}, {}};
     }
+    /// The genome cannot be built, with the reason.
     static Fitness invalid(std::string reason) {
         return {0.0, FitnessStatus::invalid, std::move(reason), {}, {}};
     }
+    /// The job overran its deadline, with the reason.
     static Fitness timed_out(std::string reason) {
         return {0.0, FitnessStatus::timed_out, std::move(reason), {}, {}};
     }
 
+    /// True when the genome was trained and scored.
     bool ok() const noexcept { return status == FitnessStatus::ok; }
 
     /// The score selection compares: `score` when ok, -infinity otherwise.
@@ -93,6 +102,7 @@ struct Fitness {
         return std::nullopt;
     }
 
+    /// Every field equal.
     friend bool operator==(const Fitness&, const Fitness&) = default;
 };
 

@@ -21,6 +21,7 @@ enum class Origin {
     duplicate,  ///< identical to an evaluated genome whose fitness was reused
 };
 
+/// The origin as lineage records write it, e.g. "bred".
 inline constexpr std::string_view to_string(Origin o) noexcept {
     switch (o) {
         case Origin::seed: return "seed";
@@ -42,6 +43,7 @@ struct IslandCursor {
     std::uint64_t duplicates = 0;        ///< twins the island bred so far
     std::string rng;                     ///< Rng::state_string() of the breeding generator
 
+    /// Every field equal.
     friend bool operator==(const IslandCursor&, const IslandCursor&) = default;
 };
 
@@ -49,55 +51,56 @@ struct IslandCursor {
 template <class G>
 struct Job {
     std::uint64_t id = 0;       ///< unique in the run; island = id % islands
-    std::size_t island = 0;
+    std::size_t island = 0;     ///< the island that proposed it
     std::uint64_t seed = 0;     ///< derive_seed(run seed, id)
-    G genome{};
+    G genome{};                 ///< the network to train
     std::uint64_t hash = 0;     ///< genome_hash of genome
     std::vector<std::uint64_t> parents;  ///< ids of the parents (empty for seeds and random)
     std::string op;             ///< "seed", "random", "mutation:insert_layer", "crossover:one_point+...", ...
-    Origin origin = Origin::random;
+    Origin origin = Origin::random;  ///< how the genome came to be
     std::string check_note;     ///< what the trainer's check repaired, if anything
     IslandCursor cursor;        ///< the island's proposal state right after this job
 };
 
 /// When and where a job ran, as the driver saw it (seconds since the run start).
 struct WorkInfo {
-    std::size_t worker = 0;
-    double started = 0.0;
-    double finished = 0.0;
+    std::size_t worker = 0;   ///< the worker (thread, rank) that trained it
+    double started = 0.0;     ///< when training began
+    double finished = 0.0;    ///< when the fitness was back
 };
 
 /// A finished job: the job, its fitness and where it ran.
 template <class G>
 struct JobRecord {
-    Job<G> job;
-    Fitness fitness;
-    WorkInfo work;
+    Job<G> job;        ///< the job as proposed
+    Fitness fitness;   ///< its result
+    WorkInfo work;     ///< where and when it ran
     bool trained = true;  ///< false when the fitness was reused (duplicate) or the check rejected it
 };
 
 /// A population member. Satisfies the Scored concept (score, id).
 template <class G>
 struct Individual {
-    G genome{};
+    G genome{};              ///< the network
     double score = 0.0;      ///< fitness.rank_score()
     std::uint64_t id = 0;    ///< the job id that produced it (smaller = older)
-    std::uint64_t hash = 0;
-    Fitness fitness;
+    std::uint64_t hash = 0;  ///< genome_hash of genome
+    Fitness fitness;         ///< its evaluation
 };
 
 /// Counters over the whole run.
 struct RunCounts {
     std::uint64_t proposed = 0;     ///< jobs handed to workers
     std::uint64_t finished = 0;     ///< jobs finished (any status), excluding reused duplicates
-    std::uint64_t ok = 0;
-    std::uint64_t failed = 0;
+    std::uint64_t ok = 0;           ///< jobs trained and scored
+    std::uint64_t failed = 0;       ///< jobs whose trainer failed
     std::uint64_t invalid = 0;      ///< rejected by the check or by the trainer
-    std::uint64_t timed_out = 0;
+    std::uint64_t timed_out = 0;    ///< jobs stopped at their deadline
     std::uint64_t duplicates = 0;   ///< children identical to an evaluated or in-flight genome
     std::uint64_t migrations = 0;   ///< migrant batches sent
     std::uint64_t migrants = 0;     ///< individuals received by islands
 
+    /// Every counter equal.
     friend bool operator==(const RunCounts&, const RunCounts&) = default;
 };
 

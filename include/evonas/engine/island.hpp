@@ -18,13 +18,13 @@ struct Island {
     std::vector<Individual<G>> population;  ///< ok members only, at most options.population
     std::optional<Individual<G>> best;      ///< best ok member ever (it may have been replaced since)
     std::vector<G> seeds;                   ///< the user's seeds for this island, in order
-    std::size_t seeds_used = 0;
+    std::size_t seeds_used = 0;             ///< seeds handed out so far
     std::size_t initial_proposed = 0;       ///< seeds + random genomes of the initial phase
     std::uint64_t seq = 0;                  ///< proposals so far (job id = seq * islands + island)
     std::uint64_t finished = 0;             ///< trained jobs finished
     std::uint64_t proposed = 0;             ///< jobs handed to workers
     std::uint64_t duplicates = 0;           ///< twins bred (see DuplicatePolicy)
-    std::size_t since_migration = 0;
+    std::size_t since_migration = 0;        ///< finished jobs since the island last sent migrants
     Rng breed_rng;                          ///< draws of the proposal side only
     Rng event_rng;                          ///< draws of the completion side (replacement, migration)
     std::vector<Individual<G>> inbox;       ///< migrants not merged yet

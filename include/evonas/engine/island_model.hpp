@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include <evonas/engine/breeding.hpp>
 #include <evonas/engine/evolution_operators.hpp>
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
@@ -36,7 +37,6 @@
 #include <evonas/engine/trainer.hpp>
 #include <evonas/error.hpp>
 #include <evonas/genome/hash.hpp>
-#include <evonas/genome/random_genome.hpp>
 #include <evonas/genome/validate.hpp>
 #include <evonas/random.hpp>
 #include <evonas/space/search_space.hpp>
@@ -53,11 +53,14 @@ struct IslandModelAccess;  // snapshot and restore (io/checkpoint.hpp)
 template <class G = Genome<LayerGene>>
 class IslandModel {
 public:
-    using genome_type = G;
+    using genome_type = G;  ///< The genome type evolved.
     /// A pre-dispatch check (usually the trainer's check): may repair the
     /// genome in place or reject it.
     using Prepare = std::function<Check(G&)>;
 
+    /// Validates `options` and the `seeds` (ConfigError), spreads the seeds
+    /// over the islands (identical seeds once) and fills unset operators
+    /// with EvolutionOperators::defaults().
     IslandModel(SearchSpace space, EvolutionOptions options, std::vector<G> seeds = {},
                 EvolutionOperators<G> operators = {})
         : space_(std::move(space)), options_(std::move(options)), ops_(std::move(operators)) {
@@ -87,14 +90,19 @@ public:
         }
     }
 
+    /// The search space.
     const SearchSpace& space() const noexcept { return space_; }
+    /// The validated options.
     const EvolutionOptions& options() const noexcept { return options_; }
+    /// Number of islands.
     std::size_t island_count() const noexcept { return islands_.size(); }
+    /// Island `i`'s state; throws std::out_of_range.
     const Island<G>& island(std::size_t i) const { return islands_.at(i); }
 
     /// Observers are told about every proposal, result, improvement and
     /// migration (not during replay()).
     void add_observer(std::shared_ptr<Observer<G>> observer) { observers_.push_back(std::move(observer)); }
+    /// The observers added so far.
     const ObserverList<G>& observers() const noexcept { return observers_; }
 
     /// The driver's clock: seconds since the run started (wall or virtual).
@@ -250,7 +258,9 @@ public:
     /// True when nothing is in flight and no job can be proposed any more.
     bool done() const { return in_flight_.empty() && (stopping() || budget_spent()); }
 
+    /// Why the run stops ("max_evaluations", ...); empty while it goes on.
     const std::string& stop_reason() const noexcept { return stop_reason_; }
+    /// Jobs proposed and not completed yet.
     std::size_t in_flight() const noexcept { return in_flight_.size(); }
 
     /// The run's counters (proposals and duplicates summed over islands).
@@ -265,6 +275,7 @@ public:
         return c;
     }
 
+    /// Where the run stands now.
     Progress progress() const {
         Progress p;
         p.counts = counts();
@@ -277,6 +288,7 @@ public:
         return p;
     }
 
+    /// The best individuals and counters so far (the run's result once done()).
     EvolutionResult<G> result() const {
         EvolutionResult<G> r;
         r.hall_of_fame = hall_;
@@ -297,10 +309,6 @@ private:
         return max != 0 && counts_.finished + in_flight_.size() >= max;
     }
 
-    std::size_t breeding_minimum() const noexcept {
-        return std::min(options_.population, std::max<std::size_t>(2, options_.tournament_size));
-    }
-
     // Breeds (or takes a seed or a random genome for) `island`, runs the
     // check, and resolves duplicates. A rejected child comes back with
     // check_note "invalid: <reason>"; a reused twin with origin retry.
@@ -311,7 +319,7 @@ private:
         std::size_t tries = 0;
         bool force_random = false;
         for (;;) {
-            draw_genome(is, job, force_random);
+            detail::draw_genome(is, job, force_random, space_, options_, ops_);
             if (prepare) {
                 const Check check = prepare(job.genome);
                 if (check.verdict == Check::Verdict::invalid) {
@@ -347,45 +355,6 @@ private:
         }
         assign_id(is, job, job.check_note.rfind("invalid: ", 0) != 0);
         return job;
-    }
-
-    void draw_genome(Island<G>& is, Job<G>& job, bool force_random) {
-        job.parents.clear();
-        const bool initial = is.initial_proposed < options_.population;
-        if (is.seeds_used < is.seeds.size()) {
-            job.genome = is.seeds[is.seeds_used++];
-            job.origin = Origin::seed;
-            job.op = "seed";
-            ++is.initial_proposed;
-            return;
-        }
-        if (force_random || initial || is.population.size() < breeding_minimum()) {
-            job.genome = random_genome(space_, is.breed_rng);
-            job.origin = Origin::random;
-            job.op = "random";
-            if (initial && !force_random) ++is.initial_proposed;
-            return;
-        }
-        const auto population = std::span<const Individual<G>>(is.population);
-        const auto a = ops_.select(population, is.breed_rng);
-        job.origin = Origin::bred;
-        if (population.size() >= 2 && is.breed_rng.chance(options_.crossover_probability)) {
-            auto b = ops_.select(population, is.breed_rng);
-            if (b == a) b = ops_.select(population, is.breed_rng);
-            job.genome = ops_.crossover(population[a].genome, population[b].genome, space_, is.breed_rng);
-            job.op = "crossover:" + ops_.crossover_name;
-            job.parents = {population[a].id, population[b].id};
-            if (is.breed_rng.chance(options_.mutate_after_crossover)) {
-                const auto name = ops_.mutate(job.genome, space_, is.breed_rng);
-                if (!name.empty()) job.op += "+mutation:" + name;
-            }
-        } else {
-            job.genome = population[a].genome;
-            job.parents = {population[a].id};
-            std::string name;
-            for (int t = 0; t < 4 && name.empty(); ++t) name = ops_.mutate(job.genome, space_, is.breed_rng);
-            job.op = "mutation:" + (name.empty() ? std::string("none") : name);
-        }
     }
 
     // `dispatched`: the job goes to a worker (dispatch() counts it then).

@@ -15,8 +15,8 @@ namespace evonas {
 
 /// A batch of migrants sent from one island to another.
 struct MigrationEvent {
-    std::size_t from = 0;
-    std::size_t to = 0;
+    std::size_t from = 0;  ///< the sending island
+    std::size_t to = 0;    ///< the receiving island
     std::vector<std::uint64_t> ids;  ///< ids of the individuals sent
 };
 
@@ -27,15 +27,21 @@ template <class G>
 class Observer {
 public:
     virtual ~Observer() = default;
+    /// A job was handed to a worker.
     virtual void on_proposed(const Job<G>& /*job*/, const Progress& /*progress*/) {}
+    /// A job's result was recorded.
     virtual void on_finished(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
+    /// A job beat the run's best score (after on_finished()).
     virtual void on_improved(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
+    /// An island sent migrants to another.
     virtual void on_migrated(const MigrationEvent& /*event*/, const Progress& /*progress*/) {}
+    /// The driver wrote a checkpoint to `path`.
     virtual void on_checkpoint(const std::filesystem::path& /*path*/, const Progress& /*progress*/) {}
     /// Called once when the run ends (normally or by exception).
     virtual void on_end(const Progress& /*progress*/) {}
 };
 
+/// The observers of a run, shared with whoever created them.
 template <class G>
 using ObserverList = std::vector<std::shared_ptr<Observer<G>>>;
 

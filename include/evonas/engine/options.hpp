@@ -18,11 +18,23 @@
 namespace evonas {
 
 /// Which islands send migrants to which.
-enum class MigrationTopology { none, ring, fully_connected, random };
+enum class MigrationTopology {
+    none,             ///< no migration
+    ring,             ///< island i sends to island i + 1 (the last to the first)
+    fully_connected,  ///< each island sends to every other
+    random,           ///< each time to one other island drawn at random
+};
 /// Which members of the source island migrate.
-enum class MigrantPick { best, random };
+enum class MigrantPick {
+    best,    ///< the best-scored members
+    random,  ///< members drawn at random
+};
 /// Which member of the destination island a migrant replaces.
-enum class MigrantReplace { worst, random, oldest };
+enum class MigrantReplace {
+    worst,   ///< the worst member, unless the migrant scores lower
+    random,  ///< a member drawn at random
+    oldest,  ///< the oldest member (smallest id)
+};
 /// What happens to a child identical (same canonical hash) to a genome
 /// already evaluated or in flight.
 enum class DuplicatePolicy {
@@ -31,6 +43,7 @@ enum class DuplicatePolicy {
     allow,          ///< train it again
 };
 
+/// The topology's name, as in checkpoints: "none", "ring", ...
 inline constexpr std::string_view to_string(MigrationTopology t) noexcept {
     switch (t) {
         case MigrationTopology::none: return "none";
@@ -40,9 +53,11 @@ inline constexpr std::string_view to_string(MigrationTopology t) noexcept {
     }
     return "?";
 }
+/// "best" or "random".
 inline constexpr std::string_view to_string(MigrantPick p) noexcept {
     return p == MigrantPick::best ? "best" : "random";
 }
+/// "worst", "random" or "oldest".
 inline constexpr std::string_view to_string(MigrantReplace r) noexcept {
     switch (r) {
         case MigrantReplace::worst: return "worst";
@@ -51,6 +66,7 @@ inline constexpr std::string_view to_string(MigrantReplace r) noexcept {
     }
     return "?";
 }
+/// "rebreed", "reuse_fitness" or "allow".
 inline constexpr std::string_view to_string(DuplicatePolicy d) noexcept {
     switch (d) {
         case DuplicatePolicy::rebreed: return "rebreed";
@@ -63,14 +79,14 @@ inline constexpr std::string_view to_string(DuplicatePolicy d) noexcept {
 /// Migration between islands, asynchronous: an island sends its migrants
 /// every `interval` finished jobs and never waits for the destination.
 struct MigrationOptions {
-    MigrationTopology topology = MigrationTopology::ring;
+    MigrationTopology topology = MigrationTopology::ring;  ///< which islands send to which
     std::size_t interval = 16;  ///< finished jobs of an island between two sends
     std::size_t migrants = 1;   ///< individuals sent each time (to each destination)
-    MigrantPick pick = MigrantPick::best;
-    MigrantReplace replace = MigrantReplace::worst;
+    MigrantPick pick = MigrantPick::best;            ///< which members migrate
+    MigrantReplace replace = MigrantReplace::worst;  ///< which member a migrant replaces
 };
 
-struct Progress;  // engine/progress_state.hpp
+struct Progress;  // engine/progress.hpp
 
 /// When a run stops (whichever comes first). 0 / unset means "no limit".
 struct StopCriteria {
@@ -84,17 +100,17 @@ struct StopCriteria {
 /// Everything about the evolution itself (not the driver).
 /// Example: `EvolutionOptions{.islands = 4, .population = 32, .seed = 7}`.
 struct EvolutionOptions {
-    std::size_t islands = 1;
+    std::size_t islands = 1;              ///< independent populations (>= 1)
     std::size_t population = 16;          ///< members per island
     std::size_t tournament_size = 3;      ///< for the default tournament selection
     double crossover_probability = 0.5;   ///< else the child is a mutated copy of one parent
     double mutate_after_crossover = 0.5;  ///< probability a crossover child is also mutated
     std::uint64_t seed = 1;               ///< the run seed: every job's seed derives from it
-    MigrationOptions migration{};
-    DuplicatePolicy duplicates = DuplicatePolicy::rebreed;
-    std::size_t max_rebreed = 8;
+    MigrationOptions migration{};         ///< between islands (ignored with one island)
+    DuplicatePolicy duplicates = DuplicatePolicy::rebreed;  ///< what to do with a child seen before
+    std::size_t max_rebreed = 8;          ///< DuplicatePolicy::rebreed: tries before a random genome
     std::size_t hall_of_fame = 10;        ///< best individuals kept over the whole run
-    StopCriteria stop{};
+    StopCriteria stop{};                  ///< when the run stops (at least one criterion)
 
     /// Throws ConfigError naming the field ("EvolutionOptions.population", ...).
     void validate() const {

@@ -11,10 +11,10 @@ namespace evonas {
 
 /// Where a run stands. Thread safety: a plain value.
 struct Progress {
-    RunCounts counts{};
+    RunCounts counts{};                        ///< the run's counters
     double best_score = -std::numeric_limits<double>::infinity();  ///< best ok score so far
-    std::uint64_t best_id = 0;
-    double elapsed_seconds = 0.0;
+    std::uint64_t best_id = 0;                 ///< job id of the best score
+    double elapsed_seconds = 0.0;              ///< the driver's clock (wall or virtual)
     std::size_t in_flight = 0;                 ///< jobs proposed and not yet finished
     std::uint64_t max_evaluations = 0;         ///< 0 when there is no such limit
     std::uint64_t since_improvement = 0;       ///< finished jobs since the best last improved

@@ -13,11 +13,11 @@ namespace evonas {
 template <class G>
 struct EvolutionResult {
     std::optional<Individual<G>> best;                  ///< best ok individual overall
-    std::vector<std::optional<Individual<G>>> island_best;
+    std::vector<std::optional<Individual<G>>> island_best;  ///< per island, best ok individual ever
     std::vector<Individual<G>> hall_of_fame;            ///< best first, distinct genomes
-    RunCounts counts{};
-    double elapsed_seconds = 0.0;
-    std::string stop_reason;
+    RunCounts counts{};                                 ///< the run's counters
+    double elapsed_seconds = 0.0;                       ///< the driver's clock at the end
+    std::string stop_reason;                            ///< "max_evaluations", "patience", ...; empty if none
 };
 
 }  // namespace evonas

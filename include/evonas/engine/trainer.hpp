@@ -26,10 +26,11 @@ namespace evonas {
 /// What a trainer gets with each job. Thread safety: a plain value; the
 /// stop token is safe to poll from the training thread.
 struct JobContext {
-    std::uint64_t job_id = 0;
+    std::uint64_t job_id = 0;   ///< the job's id, unique in the run
     std::uint64_t seed = 0;     ///< derive_seed(run seed, job id): seed all randomness from it
     std::size_t worker = 0;     ///< worker index (e.g. pick GPU worker % gpus)
-    std::size_t island = 0;
+    std::size_t island = 0;     ///< the island the genome belongs to
+    /// When the job must end (max(): no deadline); see should_stop().
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::stop_token stop;       ///< requested when the deadline passes or the run stops
 
@@ -41,12 +42,20 @@ struct JobContext {
 
 /// The verdict of a trainer's pre-dispatch check.
 struct Check {
-    enum class Verdict { ok, repaired, invalid };
-    Verdict verdict = Verdict::ok;
+    /// What the check decided.
+    enum class Verdict {
+        ok,        ///< train the genome as it is
+        repaired,  ///< the check changed the genome in place; train the result
+        invalid,   ///< do not train it; it is logged as invalid
+    };
+    Verdict verdict = Verdict::ok;  ///< what the check decided
     std::string reason;  ///< what was repaired, or why the genome is invalid
 
+    /// The genome is fine as it is.
     static Check fine() { return {}; }
+    /// The genome was repaired in place; `what` says how.
     static Check repaired(std::string what) { return {Verdict::repaired, std::move(what)}; }
+    /// The genome cannot be trained; `why` says why.
     static Check invalid(std::string why) { return {Verdict::invalid, std::move(why)}; }
 };
 

@@ -28,11 +28,29 @@ namespace evonas {
 
 /// What a layer of a CNN genome is; flatten and output are added by the
 /// interpreter (between the sections, and after the classifier).
-enum class CnnLayerKind : std::uint8_t { conv, dilconv, sepconv, pool, lrn, dropout, dense, flatten, output };
+enum class CnnLayerKind : std::uint8_t {
+    conv,     ///< convolution
+    dilconv,  ///< dilated convolution
+    sepconv,  ///< depthwise-separable convolution
+    pool,     ///< max or average pooling
+    lrn,      ///< local response normalisation
+    dropout,  ///< dropout
+    dense,    ///< fully connected
+    flatten,  ///< added between the feature and classifier sections
+    output,   ///< the final fully connected layer, one unit per class
+};
 
 /// The activations of the CNN spaces.
-enum class CnnActivation : std::uint8_t { relu, leaky_relu, elu, tanh, sigmoid, none };
+enum class CnnActivation : std::uint8_t {
+    relu,        ///< max(0, x)
+    leaky_relu,  ///< x, or 0.01 x below 0
+    elu,         ///< x, or exp(x) - 1 below 0
+    tanh,        ///< hyperbolic tangent
+    sigmoid,     ///< logistic function
+    none,        ///< identity
+};
 
+/// The kind's name, as the CNN spaces name their layer types.
 inline constexpr std::string_view to_string(CnnLayerKind kind) noexcept {
     switch (kind) {
         case CnnLayerKind::conv: return "conv";
@@ -48,6 +66,7 @@ inline constexpr std::string_view to_string(CnnLayerKind kind) noexcept {
     return "?";
 }
 
+/// The activation's name, as the CNN spaces' `act` choices spell it.
 inline constexpr std::string_view to_string(CnnActivation act) noexcept {
     switch (act) {
         case CnnActivation::relu: return "relu";
@@ -72,7 +91,7 @@ inline std::optional<CnnLayerKind> cnn_layer_kind(std::string_view name) noexcep
 /// One layer gene decoded into what the builder needs. Fields a kind does
 /// not use keep their defaults. Thread safety: a plain value.
 struct CnnLayer {
-    CnnLayerKind kind = CnnLayerKind::conv;
+    CnnLayerKind kind = CnnLayerKind::conv;  ///< what the layer is
     std::int64_t kernel = 1;     ///< conv, dilconv, sepconv, pool: k
     std::int64_t stride = 1;     ///< conv, sepconv, pool: s (dilconv: 1)
     std::int64_t dilation = 1;   ///< dilconv: d
@@ -82,7 +101,7 @@ struct CnnLayer {
     bool same = true;            ///< conv, dilconv: pad=same (sepconv: always)
     bool batch_norm = false;     ///< conv, dilconv, sepconv: bn
     bool max_pool = true;        ///< pool: type=max (false: avg)
-    CnnActivation activation = CnnActivation::none;
+    CnnActivation activation = CnnActivation::none;  ///< conv, dilconv, sepconv, dense: act
     double p = 0.0;              ///< dropout probability
 
     /// The kernel's extent along one axis, d*(k-1)+1.
@@ -96,6 +115,7 @@ struct CnnDataShape {
     std::vector<std::int64_t> spatial;   ///< length / height, width / depth, height, width
     std::int64_t classes = 2;            ///< outputs of the final layer
 
+    /// Number of spatial axes (1, 2 or 3).
     std::size_t dims() const noexcept { return spatial.size(); }
 
     /// Throws ConfigError naming the field when the shape is unusable.
@@ -116,6 +136,7 @@ struct CnnDataShape {
         return fmt::format("{}x{}, {} classes", channels, fmt::join(spatial, "x"), classes);
     }
 
+    /// Same channels, extents and classes.
     friend bool operator==(const CnnDataShape&, const CnnDataShape&) = default;
 };
 
@@ -123,12 +144,12 @@ struct CnnDataShape {
 /// `index` say where the gene is; flatten and output have section = the
 /// genome's section count and index 0 / 1.
 struct CnnLayerReport {
-    CnnLayer layer;
+    CnnLayer layer;                      ///< the decoded layer
     std::string text;                    ///< the gene in text notation, "flatten" or "output(classes=N)"
-    std::size_t section = 0;
-    std::size_t index = 0;
+    std::size_t section = 0;             ///< the gene's section
+    std::size_t index = 0;               ///< the gene's index in its section
     std::vector<std::int64_t> input;     ///< per sample: [channels, spatial...] or [features]
-    std::vector<std::int64_t> output;
+    std::vector<std::int64_t> output;    ///< per sample, as `input`
     /// Zero padding before and after, per spatial axis, of the (depthwise)
     /// convolution; empty for other layers.
     std::vector<std::pair<std::int64_t, std::int64_t>> padding;
@@ -141,10 +162,11 @@ struct CnnLayerReport {
 struct CnnShapeReport {
     std::vector<CnnLayerReport> layers;  ///< up to the misfit when !ok()
     std::vector<std::int64_t> output;    ///< [classes] when ok()
-    std::int64_t params = 0;
-    double flops = 0.0;
+    std::int64_t params = 0;             ///< trainable parameters of the whole network
+    double flops = 0.0;                  ///< approximate forward FLOPs per sample
     std::string problem;                 ///< empty when the network can be built
 
+    /// True when the network can be built.
     bool ok() const noexcept { return problem.empty(); }
 
     /// A table, one line per layer: text, output shape, parameters, FLOPs.
@@ -174,6 +196,7 @@ struct CnnRepair {
     std::string problem;                ///< why it is invalid
     CnnShapeReport report;              ///< of the repaired genome when valid
 
+    /// True when the genome is valid and something was changed.
     bool repaired() const noexcept { return valid && !changes.empty(); }
 };
 

@@ -18,20 +18,29 @@ namespace evonas {
 template <class Gene = LayerGene>
 class Genome {
 public:
-    using gene_type = Gene;
-    using section_type = GeneSection<Gene>;
+    using gene_type = Gene;                  ///< The gene (layer) type.
+    using section_type = GeneSection<Gene>;  ///< One section's genes.
 
+    /// An empty genome (no sections, no globals).
     Genome() = default;
+    /// A genome with these sections and global gene values, as given.
     Genome(std::vector<section_type> sections, std::vector<double> globals)
         : sections_(std::move(sections)), globals_(std::move(globals)) {}
 
+    /// Number of sections.
     std::size_t section_count() const noexcept { return sections_.size(); }
+    /// Section `s` (unchecked).
     section_type& section(std::size_t s) noexcept { return sections_[s]; }
+    /// Section `s` (unchecked).
     const section_type& section(std::size_t s) const noexcept { return sections_[s]; }
+    /// All sections, in order.
     std::vector<section_type>& sections() noexcept { return sections_; }
+    /// All sections, in order.
     const std::vector<section_type>& sections() const noexcept { return sections_; }
 
+    /// The global gene values, one per SearchSpace::globals().
     std::vector<double>& globals() noexcept { return globals_; }
+    /// The global gene values, one per SearchSpace::globals().
     const std::vector<double>& globals() const noexcept { return globals_; }
 
     /// Total number of genes (layers) over all sections.
@@ -41,6 +50,7 @@ public:
         return n;
     }
 
+    /// Same sections and globals, value for value.
     friend bool operator==(const Genome&, const Genome&) = default;
 
 private:

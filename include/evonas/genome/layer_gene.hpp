@@ -16,13 +16,16 @@ namespace evonas {
 /// Fixed-width and trivially copyable, so copying a genome is a memcpy per
 /// section. Unused slots stay 0. Thread safety: a plain value.
 struct LayerGene {
-    LayerTypeId type = 0;
+    LayerTypeId type = 0;   ///< the layer type, an index into SearchSpace::layer_types()
     std::uint8_t size = 0;  ///< number of used values (= the type's parameter count)
-    std::array<double, max_layer_params> values{};
+    std::array<double, max_layer_params> values{};  ///< parameter values; the first `size` are used
 
+    /// The used values, one per parameter of the type.
     std::span<double> params() noexcept { return {values.data(), size}; }
+    /// The used values, one per parameter of the type.
     std::span<const double> params() const noexcept { return {values.data(), size}; }
 
+    /// Same type and values.
     friend bool operator==(const LayerGene&, const LayerGene&) = default;
 };
 

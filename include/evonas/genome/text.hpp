@@ -52,41 +52,68 @@ namespace evonas {
 
 /// One layer in canonical notation, e.g. "conv(k=5,f=32,act=relu,bn=1)".
 /// For logs and messages; an unknown type id prints as "<type N>()".
-inline std::string layer_to_text(const LayerGene& gene, const SearchSpace& space) {
-    if (gene.type >= space.layer_types().size()) return fmt::format("<type {}>()", gene.type);
+/// Appends layer_to_text(gene, space) to `out`.
+inline void append_layer_text(std::string& out, const LayerGene& gene, const SearchSpace& space) {
+    if (gene.type >= space.layer_types().size()) {
+        out += fmt::format("<type {}>()", gene.type);
+        return;
+    }
     const auto& type = space.layer_type(gene.type);
-    std::string out = type.name;
+    out += type.name;
     out += '(';
     for (std::size_t p = 0; p < type.params.size(); ++p) {
         if (p > 0) out += ',';
         out += type.params[p].name;
         out += '=';
-        out += type.params[p].format(gene.values[p]);
+        type.params[p].append_formatted(out, gene.values[p]);
     }
     out += ')';
+}
+
+/// One layer in canonical notation, e.g. "conv(k=5,f=32,act=relu,bn=1)".
+/// For logs and messages; an unknown type id prints as "<type N>()".
+inline std::string layer_to_text(const LayerGene& gene, const SearchSpace& space) {
+    std::string out;
+    append_layer_text(out, gene, space);
     return out;
+}
+
+/// Appends the canonical text of `genome` (see to_text()) to `out`: the
+/// lineage log writes one per job, so no temporary strings.
+inline void append_text(std::string& out, const Genome<LayerGene>& genome, const SearchSpace& space) {
+    const auto start = out.size();
+    auto separate = [&out, start] {
+        if (out.size() > start) out += ' ';
+    };
+    for (std::size_t s = 0; s < genome.section_count(); ++s) {
+        if (s > 0) {
+            separate();
+            out += '|';
+        }
+        for (const auto& gene : genome.section(s)) {
+            separate();
+            append_layer_text(out, gene, space);
+        }
+    }
+    const auto& globals = space.globals();
+    if (!globals.empty()) {
+        separate();
+        out += ';';
+        for (std::size_t g = 0; g < globals.size(); ++g) {
+            const double value = g < genome.globals().size() ? genome.globals()[g] : globals[g].default_value;
+            separate();
+            out += globals[g].name;
+            out += '=';
+            globals[g].append_formatted(out, value);
+        }
+    }
 }
 
 /// The canonical text of `genome` in `space` (see the top of this header).
 /// Meant for valid genomes; an invalid one prints as far as it can.
 inline std::string to_text(const Genome<LayerGene>& genome, const SearchSpace& space) {
     std::string out;
-    auto item = [&out](std::string_view text) {
-        if (!out.empty()) out += ' ';
-        out += text;
-    };
-    for (std::size_t s = 0; s < genome.section_count(); ++s) {
-        if (s > 0) item("|");
-        for (const auto& gene : genome.section(s)) item(layer_to_text(gene, space));
-    }
-    const auto& globals = space.globals();
-    if (!globals.empty()) {
-        item(";");
-        for (std::size_t g = 0; g < globals.size(); ++g) {
-            const double value = g < genome.globals().size() ? genome.globals()[g] : globals[g].default_value;
-            item(fmt::format("{}={}", globals[g].name, globals[g].format(value)));
-        }
-    }
+    append_text(out, genome, space);
     return out;
 }
 

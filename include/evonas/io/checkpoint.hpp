@@ -20,6 +20,7 @@
 
 namespace evonas {
 
+/// The checkpoint.json format this version writes and reads.
 inline constexpr int checkpoint_format_version = 1;
 
 namespace detail {

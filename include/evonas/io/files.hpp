@@ -75,7 +75,9 @@ inline nlohmann::json parse_json_text(std::string_view text, const std::string& 
 /// Replaces `path` with `text` atomically: writes `path.tmp`, flushes it to
 /// disk, then renames it over `path`. A crash or a full disk leaves either
 /// the old file or the new one, never a half-written one. Throws IoError
-/// naming `what`; the temporary file is removed on failure.
+/// naming `what`; the temporary file is removed on failure. Not safe to call
+/// for the same `path` from two threads or processes at once (they share
+/// `path.tmp`); different paths are independent.
 inline void write_file_atomically(const std::filesystem::path& path, std::string_view text,
                                   std::string_view what) {
     std::filesystem::path temp = path;

@@ -17,16 +17,18 @@
 #include <evonas/error.hpp>
 #include <evonas/io/files.hpp>
 #include <evonas/io/record_json.hpp>
+#include <evonas/io/record_line.hpp>
 
 namespace evonas {
 
 /// An observer that appends each finished job to lineage.jsonl and flushes.
 /// A failed write throws IoError out of the engine call, which stops the
-/// run: no result is ever silently dropped. Thread safety: the engine's
-/// (called under the driver's lock).
+/// run: no result is ever silently dropped. Thread safety: appends come from
+/// one thread at a time (the engine calls observers from the thread that
+/// drives it, under the driver's lock); the log does no locking of its own.
 class LineageLog : public Observer<Genome<LayerGene>> {
 public:
-    using G = Genome<LayerGene>;
+    using G = Genome<LayerGene>;  ///< the genome type the log records
 
     /// Opens `path` for appending (creates it). `records_before` is the
     /// number of job lines already in the file (from read_lineage()).
@@ -41,29 +43,36 @@ public:
     LineageLog(const LineageLog&) = delete;
     LineageLog& operator=(const LineageLog&) = delete;
 
+    /// Appends a "job" line for `record` and flushes it.
     void on_finished(const JobRecord<G>& record, const Progress&) override {
-        auto j = record_to_json(record, space_);
-        j["type"] = "job";
-        write_line(j);
+        line_.clear();
+        append_record_line(line_, record, space_, text_);
+        write_text(line_);
         ++records_;
     }
 
+    /// Appends a "migration" line (from, to, ids, time) and flushes it.
     void on_migrated(const MigrationEvent& event, const Progress& progress) override {
         write_line({{"type", "migration"}, {"from", event.from}, {"to", event.to}, {"ids", event.ids},
                     {"time", progress.elapsed_seconds}});
     }
 
+    /// Flushes the file; IoError when that fails.
     void on_end(const Progress&) override {
         if (file_ && std::fflush(file_) != 0) throw IoError::from_errno(path_, "cannot flush the lineage log");
     }
 
     /// Job lines in the file (before and after opening).
     std::size_t records() const noexcept { return records_; }
+    /// The lineage.jsonl file this log appends to.
     const std::filesystem::path& path() const noexcept { return path_; }
 
 private:
-    void write_line(const nlohmann::json& j) {
-        const auto line = j.dump() + "\n";
+    void write_line(const nlohmann::json& j) { write_text(j.dump() + "\n"); }
+
+    // One fwrite + fflush per line: the line reaches the kernel before the
+    // engine call returns, so a killed process loses no finished job.
+    void write_text(const std::string& line) {
         if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
             throw IoError::from_errno(path_, "cannot write to the lineage log");
         }
@@ -73,6 +82,8 @@ private:
     const SearchSpace& space_;
     std::size_t records_ = 0;
     std::FILE* file_ = nullptr;
+    std::string line_;  // reused: no allocation per job once they have grown
+    std::string text_;
 };
 
 /// What read_lineage() found.

@@ -203,7 +203,8 @@ inline std::string npy_bytes(const NpyArray& array) {
     return out;
 }
 
-/// Writes `array` to `path` atomically (see write_file_atomically). Throws
+/// Writes `array` to `path` atomically (see write_file_atomically; one
+/// writer per path at a time). Throws
 /// IoError when the file cannot be written, ConfigError when the array is
 /// inconsistent.
 inline void write_npy(const std::filesystem::path& path, const NpyArray& array) {

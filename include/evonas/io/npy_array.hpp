@@ -30,10 +30,18 @@ namespace evonas {
 
 /// The element types a .npy file may hold here.
 enum class NpyType : std::uint8_t {
-    boolean,
-    int8, int16, int32, int64,
-    uint8, uint16, uint32, uint64,
-    float16, float32, float64,
+    boolean,  ///< bool, one byte ("|b1")
+    int8,     ///< signed 8-bit integer
+    int16,    ///< signed 16-bit integer
+    int32,    ///< signed 32-bit integer
+    int64,    ///< signed 64-bit integer
+    uint8,    ///< unsigned 8-bit integer
+    uint16,   ///< unsigned 16-bit integer
+    uint32,   ///< unsigned 32-bit integer
+    uint64,   ///< unsigned 64-bit integer
+    float16,  ///< IEEE half precision
+    float32,  ///< IEEE single precision
+    float64,  ///< IEEE double precision
 };
 
 /// Bytes per element.
@@ -145,7 +153,7 @@ T load_native(const std::byte* p) noexcept {
 /// the elements in C (row-major) order and this machine's byte order.
 /// Thread safety: a plain value.
 struct NpyArray {
-    NpyType type = NpyType::float32;
+    NpyType type = NpyType::float32;  ///< element type
     std::vector<std::int64_t> shape;  ///< () is a scalar with one element
     std::vector<std::byte> data;      ///< size() * npy_item_size(type) bytes
 
@@ -216,6 +224,7 @@ struct NpyArray {
         }
         return array;
     }
+    /// from_values() for a vector (std::vector<bool> included).
     template <class T>
     static NpyArray from_values(std::vector<std::int64_t> shape, const std::vector<T>& values) {
         if constexpr (std::is_same_v<T, bool>) {  // vector<bool> has no data()
@@ -241,6 +250,7 @@ struct NpyArray {
         }
     }
 
+    /// Same type, shape and bytes.
     friend bool operator==(const NpyArray&, const NpyArray&) = default;
 };
 

@@ -53,15 +53,19 @@ inline std::string progress_line(const Progress& p, std::size_t workers) {
 
 /// Prints the progress line to `stream` at most every `interval` on a
 /// terminal, and a final summary line. With `force` it prints (one line per
-/// update) even when the stream is not a terminal.
+/// update) even when the stream is not a terminal. Thread safety: like any
+/// observer, called from the one thread that drives the engine.
 class ConsoleProgress : public Observer<Genome<LayerGene>> {
 public:
+    /// Reports on a run with `workers` workers to `stream` (stderr by default).
     explicit ConsoleProgress(std::size_t workers, std::FILE* stream = stderr, bool force = false,
                              std::chrono::milliseconds interval = std::chrono::milliseconds(250))
         : workers_(workers), stream_(stream), tty_(is_terminal(stream)), force_(force), interval_(interval) {}
 
+    /// Rewrites the line, at most once per interval.
     void on_finished(const JobRecord<Genome<LayerGene>>&, const Progress& p) override { update(p, false); }
 
+    /// Prints the final line and a newline.
     void on_end(const Progress& p) override {
         if (!tty_ && !force_) return;
         update(p, true);

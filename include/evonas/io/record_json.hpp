@@ -75,6 +75,8 @@ auto json_guard(const std::string& where, Read&& read) {
 
 }  // namespace detail
 
+/// A fitness as JSON: status, score (null when not finite), and reason,
+/// objectives and metrics when present.
 inline nlohmann::json fitness_to_json(const Fitness& f) {
     nlohmann::json j{{"status", std::string(to_string(f.status))}, {"score", detail::finite_or_null(f.score)}};
     if (!f.reason.empty()) j["reason"] = f.reason;
@@ -89,6 +91,8 @@ inline nlohmann::json fitness_to_json(const Fitness& f) {
     return j;
 }
 
+/// The fitness fitness_to_json() wrote (null numbers read as -infinity).
+/// Throws ConfigError naming `where` when it is malformed.
 inline Fitness fitness_from_json(const nlohmann::json& j, const std::string& where) {
     return detail::json_guard(where, [&] {
         Fitness f;
@@ -111,11 +115,14 @@ inline Fitness fitness_from_json(const nlohmann::json& j, const std::string& whe
     });
 }
 
+/// An island cursor (the island's counters and generator state when a job
+/// was proposed) as JSON.
 inline nlohmann::json cursor_to_json(const IslandCursor& c) {
     return {{"seq", c.seq}, {"seeds_used", c.seeds_used}, {"initial_proposed", c.initial_proposed},
             {"proposed", c.proposed}, {"duplicates", c.duplicates}, {"rng", c.rng}};
 }
 
+/// The cursor cursor_to_json() wrote; ConfigError naming `where` when malformed.
 inline IslandCursor cursor_from_json(const nlohmann::json& j, const std::string& where) {
     return detail::json_guard(where, [&] {
         return IslandCursor{detail::get_member<std::uint64_t>(j, "seq", where),
@@ -142,6 +149,8 @@ inline nlohmann::json job_to_json(const Job<Genome<LayerGene>>& job, const Searc
     return j;
 }
 
+/// The job job_to_json() wrote, its genome parsed against `space`.
+/// ConfigError naming `where` (and the field) when malformed.
 inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const SearchSpace& space,
                                             const std::string& where) {
     return detail::json_guard(where, [&] {
@@ -179,6 +188,7 @@ inline nlohmann::json record_to_json(const JobRecord<Genome<LayerGene>>& r, cons
     return j;
 }
 
+/// The record record_to_json() wrote; ConfigError naming `where` when malformed.
 inline JobRecord<Genome<LayerGene>> record_from_json(const nlohmann::json& j, const SearchSpace& space,
                                                      const std::string& where) {
     return detail::json_guard(where, [&] {

@@ -21,7 +21,8 @@ namespace evonas {
 /// Prepares `paths.dir` for `model`'s run (see prepare_run_directory) and,
 /// when resuming, restores the model from checkpoint.json and replays the
 /// newer lineage lines (a torn last line is cut off). Returns the lineage
-/// log to append to; the caller adds it to the model's observers.
+/// log to append to; the caller adds it to the model's observers. Call it
+/// before the run starts, from the thread that will drive the model.
 inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>& model, const RunPaths& paths,
                                                   const nlohmann::json& identity, const nlohmann::json& extra,
                                                   bool resume) {
@@ -52,7 +53,9 @@ inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>
 }
 
 /// Writes checkpoint.json (with the number of lineage records it covers)
-/// and best.txt, and tells the model's observers.
+/// and best.txt, and tells the model's observers. Call it from the thread
+/// that drives the model (under the driver's lock), not concurrently with
+/// propose()/complete().
 inline void write_run_checkpoint(const IslandModel<Genome<LayerGene>>& model, const RunPaths& paths,
                                  const LineageLog& log) {
     write_checkpoint(paths.checkpoint(), model_snapshot(model), {{"lineage_records", log.records()}});

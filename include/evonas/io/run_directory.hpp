@@ -42,6 +42,8 @@ inline nlohmann::json options_to_json(const EvolutionOptions& o) {
             {"hall_of_fame", o.hall_of_fame}};
 }
 
+/// The stop criteria as JSON, for run.json (informational: they are not part
+/// of the run's identity).
 inline nlohmann::json stop_to_json(const StopCriteria& s) {
     nlohmann::json j{{"max_evaluations", s.max_evaluations}, {"max_seconds", s.max_seconds},
                      {"patience", s.patience}, {"callback", static_cast<bool>(s.callback)}};
@@ -51,11 +53,11 @@ inline nlohmann::json stop_to_json(const StopCriteria& s) {
 
 /// Paths of the files in a run directory.
 struct RunPaths {
-    std::filesystem::path dir;
-    std::filesystem::path run() const { return dir / "run.json"; }
-    std::filesystem::path lineage() const { return dir / "lineage.jsonl"; }
-    std::filesystem::path checkpoint() const { return dir / "checkpoint.json"; }
-    std::filesystem::path best() const { return dir / "best.txt"; }
+    std::filesystem::path dir;  ///< the run directory
+    std::filesystem::path run() const { return dir / "run.json"; }                ///< what the run is
+    std::filesystem::path lineage() const { return dir / "lineage.jsonl"; }       ///< one line per finished job
+    std::filesystem::path checkpoint() const { return dir / "checkpoint.json"; }  ///< the last snapshot
+    std::filesystem::path best() const { return dir / "best.txt"; }               ///< the best genome so far
 };
 
 /// The identity of a run as run.json stores it.

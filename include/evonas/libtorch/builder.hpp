@@ -46,6 +46,8 @@
 namespace evonas::libtorch {
 
 /// A CPU generator seeded with `seed`, independent of the global one.
+/// Thread safety: safe to call from any thread; use each generator from
+/// one thread at a time.
 inline at::Generator make_cpu_generator(std::uint64_t seed) {
     return at::make_generator<at::CPUGeneratorImpl>(seed);
 }
@@ -57,6 +59,7 @@ inline at::Generator make_cpu_generator(std::uint64_t seed) {
 /// on. Thread safety: like any module, one thread at a time.
 class SeededDropoutImpl : public torch::nn::Cloneable<SeededDropoutImpl> {
 public:
+    /// Dropout with probability `p` in [0, 1) (ConfigError otherwise).
     explicit SeededDropoutImpl(double p = 0.5, std::optional<at::Generator> generator = std::nullopt)
         : p_(p), generator_(std::move(generator)) {
         if (!(p >= 0.0 && p < 1.0)) {
@@ -64,8 +67,10 @@ public:
         }
     }
 
+    /// No parameters or buffers to reset (required by Cloneable).
     void reset() override {}
 
+    /// The input with dropout applied in training mode; the input in evaluation.
     torch::Tensor forward(const torch::Tensor& input) {
         if (!is_training() || p_ == 0.0) return input;
         auto noise = torch::empty_like(input);
@@ -78,9 +83,10 @@ public:
         return input * noise;
     }
 
+    /// Prints "evonas::SeededDropout(p=...)".
     void pretty_print(std::ostream& stream) const override { stream << "evonas::SeededDropout(p=" << p_ << ")"; }
 
-    double p() const noexcept { return p_; }
+    double p() const noexcept { return p_; }  ///< the drop probability
     /// Replaces the generator (e.g. with one on the network's new device).
     void set_generator(std::optional<at::Generator> generator) { generator_ = std::move(generator); }
 
@@ -88,6 +94,7 @@ private:
     double p_;
     std::optional<at::Generator> generator_;
 };
+/// Declares SeededDropout, the module holder (shared pointer) of SeededDropoutImpl.
 TORCH_MODULE(SeededDropout);
 
 /// How build_cnn() initialises the network.
@@ -101,8 +108,8 @@ struct BuildOptions {
 /// A built network and its inferred shapes. Thread safety: the module is
 /// used by one thread at a time; copies share the same module.
 struct CnnNetwork {
-    torch::nn::Sequential net;
-    CnnShapeReport report;
+    torch::nn::Sequential net;  ///< the network, on the CPU, in training mode
+    CnnShapeReport report;      ///< each layer's input and output shape, parameters and FLOPs
 };
 
 namespace detail {
@@ -289,7 +296,7 @@ inline CnnNetwork build_cnn(const Genome<LayerGene>& genome, const SearchSpace& 
     return result;
 }
 
-/// Number of trainable parameters of a module.
+/// Number of trainable parameters of a module (and its submodules).
 inline std::int64_t parameter_count(const torch::nn::Module& module) {
     std::int64_t n = 0;
     for (const auto& p : module.parameters()) n += p.numel();
@@ -297,7 +304,8 @@ inline std::int64_t parameter_count(const torch::nn::Module& module) {
 }
 
 /// Points every SeededDropout in `net` at `generator` (e.g. after moving
-/// the network to a CUDA device, one of that device's generators).
+/// the network to a CUDA device, one of that device's generators). Not
+/// while another thread uses the network.
 inline void set_dropout_generator(torch::nn::Module& net, const std::optional<at::Generator>& generator) {
     for (const auto& child : net.modules(/*include_self=*/false)) {
         if (auto* dropout = child->as<SeededDropoutImpl>()) dropout->set_generator(generator);

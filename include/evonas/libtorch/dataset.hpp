@@ -100,8 +100,9 @@ inline NpyArray npy_from_tensor(const torch::Tensor& tensor) {
 struct Dataset {
     torch::Tensor inputs;  ///< float32 [samples, channels, spatial...]
     torch::Tensor labels;  ///< int64 [samples], each in [0, classes)
-    std::int64_t classes = 0;
+    std::int64_t classes = 0;  ///< number of classes the labels index
 
+    /// Number of samples (0 when empty).
     std::int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
 
     /// One sample's shape and the number of classes.
@@ -207,7 +208,8 @@ inline Dataset load_torch_dataset(const std::filesystem::path& path, const std::
 /// fraction `validation_fraction` of its samples (rounded, at least one when
 /// the class has two or more) goes to validation, drawn with an Rng seeded
 /// by `seed`. Throws ConfigError when the fraction is not in (0, 1) or a
-/// part would be empty.
+/// part would be empty. Thread safety: reads `data` only; safe to call from
+/// several threads at once.
 inline std::pair<Dataset, Dataset> split_dataset(const Dataset& data, double validation_fraction, std::uint64_t seed = 0) {
     if (!(validation_fraction > 0.0 && validation_fraction < 1.0)) {
         throw ConfigError("validation_fraction", fmt::format("must be in (0, 1), got {}", validation_fraction));

@@ -48,6 +48,7 @@ enum class Precision : std::uint8_t {
     fp16,  ///< autocast to float16 with dynamic loss scaling (CUDA only)
 };
 
+/// "fp32", "bf16" or "fp16".
 inline constexpr std::string_view to_string(Precision p) noexcept {
     switch (p) {
         case Precision::fp32: return "fp32";
@@ -59,7 +60,7 @@ inline constexpr std::string_view to_string(Precision p) noexcept {
 
 /// The device `name` means for worker `worker` (see the top of this header).
 /// Throws ConfigError(field, ...) for an unknown name, or a CUDA device this
-/// process cannot use.
+/// process cannot use. Thread safety: safe to call from any thread.
 inline torch::Device resolve_device(const std::string& name, std::size_t worker = 0,
                                     const std::string& field = "TrainerOptions.device") {
     const bool cuda = torch::cuda::is_available();
@@ -106,9 +107,11 @@ inline at::Generator device_generator(torch::Device device, std::uint64_t seed) 
 
 /// Autocast on `device` to `type` for the lifetime of the object, on this
 /// thread (ATen's autocast state is thread-local): a scope around the
-/// forward pass and loss, as Python's `with torch.autocast(...)`.
+/// forward pass and loss, as Python's `with torch.autocast(...)`. Thread
+/// safety: affects only the thread that creates it; destroy it on that thread.
 class AutocastScope {
 public:
+    /// Enables autocast to `type` on `device`'s kind (CUDA or CPU).
     AutocastScope(torch::Device device, at::ScalarType type) : cuda_(device.is_cuda()) {
 #if EVONAS_TORCH_AUTOCAST_PER_DEVICE
         const auto kind = cuda_ ? at::kCUDA : at::kCPU;
@@ -134,6 +137,7 @@ public:
     AutocastScope(const AutocastScope&) = delete;
     AutocastScope& operator=(const AutocastScope&) = delete;
 
+    /// Restores the autocast state found at construction.
     ~AutocastScope() {
         if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 #if EVONAS_TORCH_AUTOCAST_PER_DEVICE

@@ -18,3 +18,9 @@
 #include <evonas/libtorch/runtime.hpp>
 #include <evonas/libtorch/trainer.hpp>
 #include <evonas/libtorch/trainer_options.hpp>
+
+/// \namespace evonas::libtorch
+/// The optional LibTorch part: build_cnn() turns a CNN genome into a
+/// network, Dataset and its loaders hold the data, CnnTrainer trains and
+/// scores genomes (one trainer per worker), and save_model()/load_model()
+/// keep the results.

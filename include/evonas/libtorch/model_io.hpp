@@ -40,9 +40,9 @@ namespace evonas::libtorch {
 /// A network with what it takes to rebuild it. Thread safety: the module is
 /// used by one thread at a time.
 struct CnnModel {
-    Genome<LayerGene> genome;
-    CnnDataShape shape;
-    torch::nn::Sequential net;
+    Genome<LayerGene> genome;   ///< the architecture (and hyper-parameter genes)
+    CnnDataShape shape;         ///< input shape and number of classes it was built for
+    torch::nn::Sequential net;  ///< the trained network
 };
 
 /// Every parameter and buffer of `module` by name, as CPU tensors (copies
@@ -64,6 +64,7 @@ inline std::string shape_text(const torch::Tensor& t) { return fmt::format("[{}]
 /// that the names match exactly and every tensor has the shape and type of
 /// the one it replaces. Throws ParseError(source, 1, 1, reason) naming the
 /// first missing, extra or mismatched tensor; on error nothing is copied.
+/// Not while another thread uses the module.
 inline void load_state(torch::nn::Module& module, const c10::Dict<std::string, torch::Tensor>& state,
                        const std::string& source) {
     std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // target, source
@@ -103,7 +104,8 @@ inline void load_state(torch::nn::Module& module, const c10::Dict<std::string, t
 
 /// Writes `model` to `path` atomically (format at the top of this header)
 /// and its genome text to `path` + ".genome". Throws IoError when a file
-/// cannot be written.
+/// cannot be written. Thread safety: not while another thread trains the
+/// network; save different models to different paths.
 inline void save_model(const std::filesystem::path& path, const CnnModel& model, const SearchSpace& space) {
     c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
     dict.insert(std::string("format"), std::string("evonas.cnn_model"));
@@ -125,7 +127,8 @@ inline void save_model(const std::filesystem::path& path, const CnnModel& model,
 /// `space` and loads the weights with every shape checked, onto `device`.
 /// Throws IoError when the file cannot be read, ParseError when it is not a
 /// model file, was saved for another space, or its tensors do not match the
-/// network its genome describes.
+/// network its genome describes. Thread safety: safe to call from several
+/// threads at once.
 inline CnnModel load_model(const std::filesystem::path& path, const SearchSpace& space,
                            torch::Device device = torch::kCPU) {
     const std::string source = path.string();
@@ -200,6 +203,7 @@ inline CnnModel load_model(const std::filesystem::path& path, const SearchSpace&
 /// Class indices the network predicts for `inputs` ([samples, channels,
 /// spatial...]), in evaluation mode, `batch` samples at a time, on the
 /// network's device; the module's training mode is restored afterwards.
+/// Not while another thread uses the network.
 inline torch::Tensor predict(torch::nn::Sequential net, const torch::Tensor& inputs, std::int64_t batch = 256) {
     const bool was_training = net->is_training();
     net->eval();

@@ -63,24 +63,25 @@ namespace evonas::libtorch {
 
 /// The hyper-parameters one job trains with.
 struct HyperParameters {
-    int epochs = 1;
-    std::int64_t batch_size = 64;
-    double learning_rate = 0.01;
-    OptimizerKind optimizer = OptimizerKind::sgd;
-    double momentum = 0.9;
-    double weight_decay = 0.0;
+    int epochs = 1;                                ///< passes over the training data
+    std::int64_t batch_size = 64;                  ///< samples per training step
+    double learning_rate = 0.01;                   ///< optimiser step size
+    OptimizerKind optimizer = OptimizerKind::sgd;  ///< sgd or adam (never from_genome)
+    double momentum = 0.9;                         ///< SGD momentum
+    double weight_decay = 0.0;                     ///< L2 penalty
 };
 
 /// Validation results of a network.
 struct Evaluation {
     double loss = 0.0;               ///< mean cross-entropy
-    double accuracy = 0.0;
-    double balanced_accuracy = 0.0;
+    double accuracy = 0.0;           ///< fraction classified correctly
+    double balanced_accuracy = 0.0;  ///< mean per-class recall (over classes present)
 };
 
 /// Loss, accuracy and balanced accuracy of `net` on `data` (on the
 /// network's device), in evaluation mode, `batch` samples at a time. The
-/// module's training mode is restored afterwards.
+/// module's training mode is restored afterwards. Not while another thread
+/// uses the network.
 inline Evaluation evaluate_network(torch::nn::Sequential net, const Dataset& data, std::int64_t batch = 512,
                                    Precision precision = Precision::fp32) {
     const bool was_training = net->is_training();
@@ -131,8 +132,10 @@ inline Evaluation evaluate_network(torch::nn::Sequential net, const Dataset& dat
 
 /// Trains and scores genomes of a CNN space on one data set; satisfies
 /// evonas::Trainer. Make one per worker (the factory gets the worker index,
-/// which picks the GPU with device "auto"). Thread safety: one thread at a
-/// time per trainer; trainers of one process share nothing mutable.
+/// which picks the GPU with device "auto"). Thread safety: one trainer per
+/// worker, used by one thread at a time; trainers of one process share
+/// nothing mutable (only the read-only data tensors). evaluate() first sets
+/// LibTorch's intra-op thread count to options.intra_op_threads.
 class CnnTrainer {
 public:
     /// Trains on a stratified split of `data` (options.validation_fraction).
@@ -144,6 +147,7 @@ public:
                std::size_t worker = 0)
         : CnnTrainer(std::move(space), std::pair{train, validation}, std::move(options), worker) {}
 
+    /// "libtorch-cnn", the trainer's name in run files.
     std::string name() const { return "libtorch-cnn"; }
 
     /// Repairs `genome` for the data's shape or rejects it (rules in
@@ -213,12 +217,12 @@ public:
         return hp;
     }
 
-    const CnnDataShape& data_shape() const noexcept { return shape_; }
-    torch::Device device() const noexcept { return device_; }
-    const TrainerOptions& options() const noexcept { return options_; }
-    const SearchSpace& space() const noexcept { return space_; }
-    const Dataset& train_data() const noexcept { return train_; }
-    const Dataset& validation_data() const noexcept { return validation_; }
+    const CnnDataShape& data_shape() const noexcept { return shape_; }     ///< sample shape and classes
+    torch::Device device() const noexcept { return device_; }              ///< where this trainer trains
+    const TrainerOptions& options() const noexcept { return options_; }    ///< the validated options
+    const SearchSpace& space() const noexcept { return space_; }           ///< the space of the genomes
+    const Dataset& train_data() const noexcept { return train_; }          ///< training data, on device()
+    const Dataset& validation_data() const noexcept { return validation_; }  ///< validation data, on device()
 
     /// The network the last evaluate() trained (kept until the next call,
     /// also when the job failed or timed out), e.g. to save it.

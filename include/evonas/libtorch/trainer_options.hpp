@@ -31,7 +31,7 @@ enum class OptimizerKind : std::uint8_t {
 /// Options of a CnnTrainer. A hyper-parameter left at its "from the genome"
 /// value takes the genome's global gene of that name when the space has
 /// one, else the default in brackets. Validated by the trainer's
-/// constructor (ConfigError naming the field).
+/// constructor (ConfigError naming the field). Thread safety: a plain value.
 struct TrainerOptions {
     // ---- how long
     int epochs = 0;                    ///< 0: gene "epochs" [1]
@@ -40,14 +40,14 @@ struct TrainerOptions {
     // ---- hyper-parameters
     std::int64_t batch_size = 0;       ///< 0: gene "bs" [64]; clamped to the training set's size
     double learning_rate = 0.0;        ///< 0: gene "lr" [0.01]
-    OptimizerKind optimizer = OptimizerKind::from_genome;
+    OptimizerKind optimizer = OptimizerKind::from_genome;  ///< from_genome: gene "opt" [sgd]
     double momentum = -1.0;            ///< < 0: gene "mom" [0.9]
     double weight_decay = -1.0;        ///< < 0: gene "wd" [0]
     // ---- data and score
     double validation_fraction = 0.2;  ///< stratified split when no validation set is given
     std::uint64_t split_seed = 0;      ///< seed of that split (the same for every worker and job)
-    ScoreMetric metric = ScoreMetric::accuracy;
-    std::int64_t eval_batch_size = 512;
+    ScoreMetric metric = ScoreMetric::accuracy;  ///< the validation score returned as the fitness
+    std::int64_t eval_batch_size = 512;          ///< samples per batch when evaluating
     // ---- hardware
     std::string device = "cpu";        ///< cpu, cuda, cuda:N, auto (worker i: GPU i mod count, else cpu)
     int intra_op_threads = 1;          ///< LibTorch threads per operator, set on the worker's thread
@@ -55,7 +55,7 @@ struct TrainerOptions {
     // ---- checks and output
     CnnLimits limits{};                ///< check() rejects networks above these (0: no limit)
     double divergence_factor = 1000.0; ///< fail when a batch loss exceeds this times the first one (0: off)
-    std::filesystem::path model_dir;   ///< not empty: save each ok network as job-<id>.pt (+ .genome)
+    std::filesystem::path model_dir;   ///< not empty: save each ok network as job-{id}.pt (+ .genome)
 
     /// Throws ConfigError("TrainerOptions.<field>", ...) for the first bad field.
     void validate() const {

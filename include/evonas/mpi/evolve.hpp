@@ -120,6 +120,11 @@ inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const 
 /// exception. Observers run on rank 0 and see every finished job (all
 /// islands, in the order rank 0 receives them), migrations, checkpoints and
 /// the end; on_proposed is not called.
+///
+/// Collective over `comm`. Thread safety: blocks until the run ends; call it
+/// from one thread per rank (the driver runs on that thread and calls the
+/// trainer and observers from it). It communicates on its own duplicate of
+/// `comm`, so other traffic on `comm` does not interfere.
 template <class Factory>
 EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, const SearchSpace& space,
                                           Factory&& make_trainer, const RunOptions& options,

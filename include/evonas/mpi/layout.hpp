@@ -62,6 +62,7 @@ void agree_on(const boost::mpi::communicator& comm, Step&& step) {
 
 /// Collective over `comm`: the number of nodes (shared-memory domains) it
 /// spans, e.g. to set islands = node_count(world) for one island per node.
+/// Every rank gets the same number.
 inline int node_count(const boost::mpi::communicator& comm) {
     const auto info = rank_info(comm);
     const int leader = info.node_rank == 0 ? 1 : 0;
@@ -73,15 +74,17 @@ inline int node_count(const boost::mpi::communicator& comm) {
 /// The layout of a run: every rank's island, each island's master and
 /// workers, and this rank's place. Thread safety: a plain value.
 struct Layout {
-    std::size_t islands = 1;
+    std::size_t islands = 1;                   ///< number of islands
     std::vector<std::size_t> island_of_rank;   ///< per rank
     std::vector<int> masters;                  ///< per island: its master's rank
     std::vector<std::vector<int>> workers;     ///< per island: its workers' ranks, ascending
     RankPlace place;                           ///< this rank
 
+    /// True when `rank` is some island's master.
     bool is_master(int rank) const {
         return std::find(masters.begin(), masters.end(), rank) != masters.end();
     }
+    /// Worker ranks over all islands.
     std::size_t worker_count() const {
         std::size_t n = 0;
         for (const auto& w : workers) n += w.size();
@@ -91,7 +94,8 @@ struct Layout {
 
 /// Collective over `comm`: finds the node of every rank, applies `mapping`
 /// and checks that every island has a master and at least one worker
-/// (ConfigError on every rank otherwise).
+/// (ConfigError on every rank otherwise). Each rank gets the same layout
+/// except `place`, which is its own.
 inline Layout make_layout(const boost::mpi::communicator& comm, std::size_t islands, const IslandMapping& mapping) {
     const auto info = rank_info(comm);
     std::vector<std::string> names;

@@ -76,8 +76,8 @@ inline IslandMapping islands_per_node(std::size_t per_node) {
 /// Timings and counters of one rank's part in a run (for benchmarks and
 /// diagnostics). Thread safety: a plain value.
 struct DriverStats {
-    bool master = false;
-    std::size_t island = 0;
+    bool master = false;               ///< this rank was an island master
+    std::size_t island = 0;            ///< this rank's island
     std::uint64_t jobs = 0;            ///< master: jobs sent to workers; worker: jobs evaluated
     std::uint64_t results = 0;         ///< master: results received and recorded
     std::uint64_t stale_results = 0;   ///< master: results from workers already marked lost
@@ -93,7 +93,7 @@ struct DriverStats {
 /// pass the same options (and the same space and seeds). Thread safety: a
 /// plain value.
 struct RunOptions {
-    EvolutionOptions evolution{};
+    EvolutionOptions evolution{};             ///< islands, population, stop criteria (as for the thread driver)
     std::filesystem::path run_dir;            ///< empty: write no files (rank 0 writes them)
     bool resume = false;                      ///< continue the run in run_dir
     std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: at the end only)

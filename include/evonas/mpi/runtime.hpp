@@ -12,7 +12,7 @@
 
 namespace evonas::mpi {
 
-/// Where this rank sits in the job. Thread safety: a plain value.
+/// Where this rank sits in the job (see rank_info()). Thread safety: a plain value.
 struct RankInfo {
     int rank = 0;             ///< rank in the communicator
     int size = 1;             ///< ranks in the communicator
@@ -23,7 +23,8 @@ struct RankInfo {
 };
 
 /// The MPI library's version string (e.g. "Open MPI v4.1.4, ..."). MPI
-/// allows this call before MPI_Init, so it works in any process.
+/// allows this call before MPI_Init, so it works in any process. Not
+/// collective.
 inline std::string library_version() {
     char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
     int length = 0;
@@ -37,6 +38,7 @@ inline std::string library_version() {
 
 /// Collective over `comm`: every rank must call it. Splits the communicator
 /// by shared-memory node (MPI_Comm_split_type) to find the node-local rank.
+/// Returns this rank's facts (they differ per rank).
 inline RankInfo rank_info(const boost::mpi::communicator& comm) {
     RankInfo info;
     info.rank = comm.rank();

@@ -47,34 +47,41 @@
 #include <evonas/genome/genome.hpp>
 #include <evonas/space/search_space.hpp>
 
+/// The MPI driver's message format (see the top of wire.hpp): Writer,
+/// Reader, and write()/read_*() for each message part. The functions are
+/// pure (thread-safe); a Writer or Reader is used by one thread at a time.
 namespace evonas::mpi::wire {
 
 /// Appends values to a byte buffer. Thread safety: a plain value.
 class Writer {
 public:
-    Writer() = default;
+    Writer() = default;  ///< an empty buffer
+    /// An empty buffer with room for `reserve` bytes.
     explicit Writer(std::size_t reserve) { bytes_.reserve(reserve); }
 
-    void u8(std::uint8_t v) { bytes_.push_back(static_cast<char>(v)); }
-    void u16(std::uint16_t v) { put(v); }
-    void u64(std::uint64_t v) { put(v); }
-    void f64(double v) { put(v); }
+    void u8(std::uint8_t v) { bytes_.push_back(static_cast<char>(v)); }  ///< appends one byte
+    void u16(std::uint16_t v) { put(v); }                                ///< appends 2 bytes, native order
+    void u64(std::uint64_t v) { put(v); }                                ///< appends 8 bytes, native order
+    void f64(double v) { put(v); }                                       ///< appends a double bit for bit
+    /// Appends the length (u64), then the bytes.
     void str(std::string_view s) {
         u64(s.size());
         bytes_.insert(bytes_.end(), s.begin(), s.end());
     }
+    /// Appends the count (u64), then the doubles.
     void f64s(const std::vector<double>& values) {
         u64(values.size());
         append(values.data(), values.size() * sizeof(double));
     }
+    /// Appends the count (u64), then the integers.
     void u64s(const std::vector<std::uint64_t>& values) {
         u64(values.size());
         append(values.data(), values.size() * sizeof(std::uint64_t));
     }
 
-    std::vector<char>& bytes() noexcept { return bytes_; }
-    std::vector<char> take() noexcept { return std::move(bytes_); }
-    std::size_t size() const noexcept { return bytes_.size(); }
+    std::vector<char>& bytes() noexcept { return bytes_; }           ///< the buffer so far
+    std::vector<char> take() noexcept { return std::move(bytes_); }  ///< moves the buffer out
+    std::size_t size() const noexcept { return bytes_.size(); }      ///< bytes written
 
 private:
     template <class T>
@@ -93,29 +100,35 @@ private:
 };
 
 /// Reads values back in the order they were written. Reading past the end
-/// throws evonas::Error naming `what` (the message kind).
+/// throws evonas::Error naming `what` (the message kind). Thread safety: one
+/// thread at a time; the bytes must outlive it.
 class Reader {
 public:
+    /// Reads the `size` bytes at `data` (not copied); `what` names the message in errors.
     Reader(const char* data, std::size_t size, std::string_view what) : data_(data), size_(size), what_(what) {}
 
+    /// The next byte.
     std::uint8_t u8() {
         need(1);
         return static_cast<std::uint8_t>(data_[pos_++]);
     }
-    std::uint16_t u16() { return get<std::uint16_t>(); }
-    std::uint64_t u64() { return get<std::uint64_t>(); }
-    double f64() { return get<double>(); }
+    std::uint16_t u16() { return get<std::uint16_t>(); }  ///< the next 2-byte integer
+    std::uint64_t u64() { return get<std::uint64_t>(); }  ///< the next 8-byte integer
+    double f64() { return get<double>(); }                ///< the next double
+    /// The next string (u64 length, then the bytes).
     std::string str() {
         const auto n = count(1);
         std::string s(data_ + pos_, n);
         pos_ += n;
         return s;
     }
+    /// The next vector of doubles (u64 count, then the values).
     std::vector<double> f64s() {
         std::vector<double> v(count(sizeof(double)));
         copy(v.data(), v.size() * sizeof(double));
         return v;
     }
+    /// The next vector of integers (u64 count, then the values).
     std::vector<std::uint64_t> u64s() {
         std::vector<std::uint64_t> v(count(sizeof(std::uint64_t)));
         copy(v.data(), v.size() * sizeof(std::uint64_t));
@@ -128,10 +141,12 @@ public:
         return static_cast<std::size_t>(n);
     }
 
-    bool at_end() const noexcept { return pos_ == size_; }
+    bool at_end() const noexcept { return pos_ == size_; }  ///< every byte has been read
+    /// Throws Error when bytes are left over (a message longer than expected).
     void expect_end() const {
         if (!at_end()) fail(fmt::format("{} bytes left over", size_ - pos_));
     }
+    /// Throws Error naming the message, its size, the position and `problem`.
     [[noreturn]] void fail(const std::string& problem) const {
         throw Error(fmt::format("evonas::mpi: a malformed '{}' message ({} bytes, at byte {}): {}", what_, size_,
                                 pos_, problem));
@@ -161,6 +176,7 @@ private:
 
 // ---------------------------------------------------------------- genome
 
+/// Appends a genome (structure and values, exact).
 inline void write(Writer& w, const Genome<LayerGene>& g) {
     w.u64(g.section_count());
     for (const auto& section : g.sections()) {
@@ -202,6 +218,7 @@ inline Genome<LayerGene> read_genome(Reader& r, const SearchSpace& space) {
 
 // ---------------------------------------------------------------- fitness
 
+/// Appends a fitness: score, status, reason, objectives, metrics.
 inline void write(Writer& w, const Fitness& f) {
     w.f64(f.score);
     w.u8(static_cast<std::uint8_t>(f.status));
@@ -214,6 +231,7 @@ inline void write(Writer& w, const Fitness& f) {
     }
 }
 
+/// Reads a fitness; Error for an unknown status.
 inline Fitness read_fitness(Reader& r) {
     Fitness f;
     f.score = r.f64();
@@ -232,6 +250,7 @@ inline Fitness read_fitness(Reader& r) {
 
 // ---------------------------------------------------------------- individuals
 
+/// Appends an individual: genome, score, id, hash, fitness.
 inline void write(Writer& w, const Individual<Genome<LayerGene>>& m) {
     write(w, m.genome);
     w.f64(m.score);
@@ -240,6 +259,7 @@ inline void write(Writer& w, const Individual<Genome<LayerGene>>& m) {
     write(w, m.fitness);
 }
 
+/// Reads an individual, its genome checked against `space`.
 inline Individual<Genome<LayerGene>> read_individual(Reader& r, const SearchSpace& space) {
     Individual<Genome<LayerGene>> m;
     m.genome = read_genome(r, space);
@@ -250,11 +270,13 @@ inline Individual<Genome<LayerGene>> read_individual(Reader& r, const SearchSpac
     return m;
 }
 
+/// Appends a count, then the individuals.
 inline void write(Writer& w, const std::vector<Individual<Genome<LayerGene>>>& members) {
     w.u64(members.size());
     for (const auto& m : members) write(w, m);
 }
 
+/// Reads what write() of a vector of individuals wrote.
 inline std::vector<Individual<Genome<LayerGene>>> read_individuals(Reader& r, const SearchSpace& space) {
     std::vector<Individual<Genome<LayerGene>>> out(r.count(8));
     for (auto& m : out) m = read_individual(r, space);
@@ -263,6 +285,7 @@ inline std::vector<Individual<Genome<LayerGene>>> read_individuals(Reader& r, co
 
 // ---------------------------------------------------------------- finished jobs
 
+/// Appends a finished job: the job, its cursor, fitness and work info.
 inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
     const auto& job = rec.job;
     w.u64(job.id);
@@ -287,6 +310,7 @@ inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
     w.u8(rec.trained ? 1 : 0);
 }
 
+/// Reads a finished job; Error for an unknown origin or a genome not of `space`.
 inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& space) {
     JobRecord<Genome<LayerGene>> rec;
     auto& job = rec.job;
@@ -315,12 +339,14 @@ inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& sp
     return rec;
 }
 
+/// Appends a migration: from, to, the migrants' ids.
 inline void write(Writer& w, const MigrationEvent& e) {
     w.u64(e.from);
     w.u64(e.to);
     w.u64s(e.ids);
 }
 
+/// Reads a migration.
 inline MigrationEvent read_migration(Reader& r) {
     MigrationEvent e;
     e.from = static_cast<std::size_t>(r.u64());
@@ -331,6 +357,7 @@ inline MigrationEvent read_migration(Reader& r) {
 
 // ---------------------------------------------------------------- results
 
+/// Appends the run's 9 counters.
 inline void write(Writer& w, const RunCounts& c) {
     for (auto v : {c.proposed, c.finished, c.ok, c.failed, c.invalid, c.timed_out, c.duplicates, c.migrations,
                    c.migrants}) {
@@ -338,6 +365,7 @@ inline void write(Writer& w, const RunCounts& c) {
     }
 }
 
+/// Reads the run's 9 counters.
 inline RunCounts read_counts(Reader& r) {
     RunCounts c;
     for (auto* v : {&c.proposed, &c.finished, &c.ok, &c.failed, &c.invalid, &c.timed_out, &c.duplicates,
@@ -347,6 +375,7 @@ inline RunCounts read_counts(Reader& r) {
     return c;
 }
 
+/// Appends a run's result: best, island bests, hall of fame, counts, time, stop reason.
 inline void write(Writer& w, const EvolutionResult<Genome<LayerGene>>& result) {
     const auto optional = [&](const std::optional<Individual<Genome<LayerGene>>>& m) {
         w.u8(m ? 1 : 0);
@@ -361,6 +390,7 @@ inline void write(Writer& w, const EvolutionResult<Genome<LayerGene>>& result) {
     w.str(result.stop_reason);
 }
 
+/// Reads a run's result, its genomes checked against `space`.
 inline EvolutionResult<Genome<LayerGene>> read_result(Reader& r, const SearchSpace& space) {
     EvolutionResult<Genome<LayerGene>> result;
     const auto optional = [&] {

@@ -74,8 +74,11 @@ inline std::vector<double> mixed_globals(const Genome<LayerGene>& a, const Genom
 /// the length within [min_layers, max_layers]; each global gene from either
 /// parent at random.
 struct OnePointCrossover {
+    /// "one_point", for logs.
     std::string_view name() const noexcept { return "one_point"; }
 
+    /// A child of `a` and `b`, valid in `space`; throws ConfigError when a
+    /// parent does not have the space's sections or lengths.
     Genome<LayerGene> operator()(const Genome<LayerGene>& a, const Genome<LayerGene>& b,
                                  const SearchSpace& space, Rng& rng) const {
         detail::check_parents(a, b, space, name());
@@ -108,8 +111,11 @@ struct OnePointCrossover {
 /// where both exist, else the layer of the parent that has one; each global
 /// gene from either parent at random.
 struct UniformLayerCrossover {
+    /// "uniform_layer", for logs.
     std::string_view name() const noexcept { return "uniform_layer"; }
 
+    /// A child of `a` and `b`, valid in `space`; throws ConfigError when a
+    /// parent does not have the space's sections or lengths.
     Genome<LayerGene> operator()(const Genome<LayerGene>& a, const Genome<LayerGene>& b,
                                  const SearchSpace& space, Rng& rng) const {
         detail::check_parents(a, b, space, name());
@@ -141,8 +147,11 @@ struct UniformLayerCrossover {
 /// space takes its section from `b` (the child is b's architecture trained
 /// with a's global genes).
 struct SectionExchangeCrossover {
+    /// "section_exchange", for logs.
     std::string_view name() const noexcept { return "section_exchange"; }
 
+    /// A child of `a` and `b`, valid in `space`; throws ConfigError when a
+    /// parent does not have the space's sections or lengths.
     Genome<LayerGene> operator()(const Genome<LayerGene>& a, const Genome<LayerGene>& b,
                                  const SearchSpace& space, Rng& rng) const {
         detail::check_parents(a, b, space, name());

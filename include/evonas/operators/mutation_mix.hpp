@@ -31,6 +31,7 @@ namespace evonas {
 /// applied, so give each thread its own copy.
 class MutationMix {
 public:
+    /// How many mutations one call applies.
     struct Options {
         /// Chance of one more mutation after each applied one, in [0, 1).
         double extra_probability = 0.0;
@@ -43,11 +44,12 @@ public:
 
     /// One mutation of the mix.
     struct Entry {
-        std::string name;
-        double weight = 1.0;
-        Function mutation;
+        std::string name;     ///< unique in the mix; logged when applied
+        double weight = 1.0;  ///< relative probability of being drawn (0: never)
+        Function mutation;    ///< the mutation itself
     };
 
+    /// An empty mix with default options: add() mutations before use.
     MutationMix() = default;
     /// Throws ConfigError naming the option when `options` is out of range.
     explicit MutationMix(Options options) : options_(options) { validate_options(); }
@@ -80,11 +82,16 @@ public:
         throw ConfigError("MutationMix.name", fmt::format("the mix has no mutation called '{}'", name));
     }
 
+    /// The options the mix was built with.
     const Options& options() const noexcept { return options_; }
+    /// The mutations, in the order they were added.
     const std::vector<Entry>& entries() const noexcept { return entries_; }
+    /// Number of mutations in the mix.
     std::size_t size() const noexcept { return entries_.size(); }
+    /// True when the mix has no mutations.
     bool empty() const noexcept { return entries_.empty(); }
 
+    /// "mutation_mix", for logs.
     std::string_view name() const noexcept { return "mutation_mix"; }
 
     /// Applies one or more mutations; true when at least one applied (false:
@@ -118,6 +125,7 @@ public:
     /// insert_layer 1.5, remove_layer 1.5, duplicate_layer 0.5,
     /// swap_layers 0.5, mutate_global 1.
     static MutationMix standard() { return standard(Options{}); }
+    /// standard() with `options`.
     static MutationMix standard(Options options) {
         MutationMix mix(options);
         mix.add("perturb_parameter", 3.0, PerturbParameter{})

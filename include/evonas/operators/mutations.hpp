@@ -204,13 +204,18 @@ inline LayerTypeId draw_other_type(const SearchSpace& space, std::size_t s, Laye
 
 /// Nudges one numeric parameter of one layer (ParamSpec::perturb).
 struct PerturbParameter {
+    /// How far a perturbation moves.
     struct Options {
         double scale = 0.1;  ///< typical move, as a fraction of the range (> 0)
     };
-    Options options{};
+    Options options{};  ///< how far a perturbation moves
 
+    /// "perturb_parameter", for logs.
     std::string_view name() const noexcept { return "perturb_parameter"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed). Throws ConfigError when
+    /// options.scale is not a finite number > 0.
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         detail::check_scale(options.scale, "PerturbParameter.options.scale");
         const auto numeric = [](const ParamSpec& spec) { return detail::is_numeric_mutable(spec); };
@@ -228,8 +233,11 @@ struct PerturbParameter {
 
 /// Redraws one parameter (any kind) of one layer uniformly; the value changes.
 struct ResampleParameter {
+    /// "resample_parameter", for logs.
     std::string_view name() const noexcept { return "resample_parameter"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         const auto mutable_param = [](const ParamSpec& spec) { return detail::has_alternatives(spec); };
         const auto pos = detail::pick_layer(genome, rng, [&](std::size_t, const LayerGene& gene) {
@@ -249,8 +257,11 @@ struct ResampleParameter {
 /// name whose value fits the new type are kept (choices by name), the
 /// others drawn at random.
 struct ChangeLayerType {
+    /// "change_layer_type", for logs.
     std::string_view name() const noexcept { return "change_layer_type"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         const auto pos = detail::pick_layer(genome, rng, [&](std::size_t s, const LayerGene& gene) {
             return detail::has_other_type(space, s, gene.type);
@@ -278,8 +289,11 @@ struct ChangeLayerType {
 /// Inserts a random layer (random_layer_for_section) at a random position
 /// of a section below its max_layers.
 struct InsertLayer {
+    /// "insert_layer", for logs.
     std::string_view name() const noexcept { return "insert_layer"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         const auto s = detail::pick_section(genome.section_count(), rng, [&](std::size_t t) {
             return genome.section(t).size() < space.section(t).max_layers;
@@ -295,8 +309,11 @@ struct InsertLayer {
 
 /// Removes a random layer of a section above its min_layers.
 struct RemoveLayer {
+    /// "remove_layer", for logs.
     std::string_view name() const noexcept { return "remove_layer"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         const auto s = detail::pick_section(genome.section_count(), rng, [&](std::size_t t) {
             return genome.section(t).size() > space.section(t).min_layers;
@@ -311,8 +328,11 @@ struct RemoveLayer {
 /// Copies a random layer next to itself (after it), in a non-empty section
 /// below its max_layers.
 struct DuplicateLayer {
+    /// "duplicate_layer", for logs.
     std::string_view name() const noexcept { return "duplicate_layer"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         const auto s = detail::pick_section(genome.section_count(), rng, [&](std::size_t t) {
             const auto n = genome.section(t).size();
@@ -330,8 +350,11 @@ struct DuplicateLayer {
 /// Swaps two different layers of one section (a pair drawn uniformly among
 /// the pairs of positions whose layers differ).
 struct SwapLayers {
+    /// "swap_layers", for logs.
     std::string_view name() const noexcept { return "swap_layers"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& /*space*/, Rng& rng) const {
         const auto s = detail::pick_section(genome.section_count(), rng, [&](std::size_t t) {
             const auto& section = genome.section(t);
@@ -380,13 +403,18 @@ struct SwapLayers {
 /// Changes one global gene: a perturbation for numbers, another value for
 /// choices and booleans.
 struct MutateGlobal {
+    /// How far a perturbation moves.
     struct Options {
         double scale = 0.1;  ///< typical move, as a fraction of the range (> 0)
     };
-    Options options{};
+    Options options{};  ///< how far a perturbation moves
 
+    /// "mutate_global", for logs.
     std::string_view name() const noexcept { return "mutate_global"; }
 
+    /// Mutates `genome` in place; false when it does not apply (nothing
+    /// changed). Throws ConfigError when
+    /// options.scale is not a finite number > 0.
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
         detail::check_scale(options.scale, "MutateGlobal.options.scale");
         const auto& specs = space.globals();

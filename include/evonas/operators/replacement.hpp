@@ -24,8 +24,10 @@ namespace evonas {
 struct ReplaceWorst {
     bool always = false;  ///< replace the worst member even when the newcomer is worse
 
+    /// "replace_worst", for logs.
     std::string_view name() const noexcept { return "replace_worst"; }
 
+    /// The index the newcomer overwrites, or nullopt to discard it.
     template <Scored T>
     std::optional<std::size_t> operator()(std::span<const T> population, const T& newcomer,
                                           Rng& /*rng*/) const {
@@ -45,6 +47,7 @@ struct ReplaceWorst {
         return std::nullopt;
     }
 
+    /// The same for a population held in a std::vector.
     template <Scored T>
     std::optional<std::size_t> operator()(const std::vector<T>& population, const T& newcomer,
                                           Rng& rng) const {
@@ -56,8 +59,10 @@ struct ReplaceWorst {
 /// (smallest id; ties: the smaller index). With AgingTournamentSelection
 /// this is regularized evolution (Real et al. 2019).
 struct ReplaceOldest {
+    /// "replace_oldest", for logs.
     std::string_view name() const noexcept { return "replace_oldest"; }
 
+    /// The index the newcomer overwrites, or nullopt to discard it.
     template <Scored T>
     std::optional<std::size_t> operator()(std::span<const T> population, const T& /*newcomer*/,
                                           Rng& /*rng*/) const {
@@ -72,6 +77,7 @@ struct ReplaceOldest {
         return oldest;
     }
 
+    /// The same for a population held in a std::vector.
     template <Scored T>
     std::optional<std::size_t> operator()(const std::vector<T>& population, const T& newcomer,
                                           Rng& rng) const {

@@ -45,6 +45,7 @@ inline void check_population(std::size_t size, std::string_view selection) {
 struct TournamentSelection {
     std::size_t size = 3;  ///< members per tournament (>= 1); larger = stronger pressure
 
+    /// "tournament", for logs.
     std::string_view name() const noexcept { return "tournament"; }
 
     /// Throws ConfigError("TournamentSelection.size") when size is 0.
@@ -52,6 +53,8 @@ struct TournamentSelection {
         if (size == 0) throw ConfigError("TournamentSelection.size", "must be at least 1, got 0");
     }
 
+    /// The index of the parent; throws ConfigError when the options are
+    /// invalid or the population is empty.
     template <Scored T>
     std::size_t operator()(std::span<const T> population, Rng& rng) const {
         validate();
@@ -69,6 +72,7 @@ struct TournamentSelection {
         return best;
     }
 
+    /// The same for a population held in a std::vector.
     template <Scored T>
     std::size_t operator()(const std::vector<T>& population, Rng& rng) const {
         return (*this)(std::span<const T>(population), rng);
@@ -83,6 +87,7 @@ struct TournamentSelection {
 struct AgingTournamentSelection {
     std::size_t size = 3;  ///< members per tournament (>= 1); larger = stronger pressure
 
+    /// "aging_tournament", for logs.
     std::string_view name() const noexcept { return "aging_tournament"; }
 
     /// Throws ConfigError("AgingTournamentSelection.size") when size is 0.
@@ -90,6 +95,8 @@ struct AgingTournamentSelection {
         if (size == 0) throw ConfigError("AgingTournamentSelection.size", "must be at least 1, got 0");
     }
 
+    /// The index of the parent; throws ConfigError when the options are
+    /// invalid or the population is empty.
     template <Scored T>
     std::size_t operator()(std::span<const T> population, Rng& rng) const {
         validate();
@@ -110,6 +117,7 @@ struct AgingTournamentSelection {
         return best;
     }
 
+    /// The same for a population held in a std::vector.
     template <Scored T>
     std::size_t operator()(const std::vector<T>& population, Rng& rng) const {
         return (*this)(std::span<const T>(population), rng);
@@ -124,6 +132,7 @@ struct AgingTournamentSelection {
 struct RankSelection {
     double pressure = 1.5;  ///< selection pressure, in [1, 2]
 
+    /// "rank", for logs.
     std::string_view name() const noexcept { return "rank"; }
 
     /// Throws ConfigError("RankSelection.pressure") outside [1, 2].
@@ -134,6 +143,8 @@ struct RankSelection {
         }
     }
 
+    /// The index of the parent; throws ConfigError when the options are
+    /// invalid or the population is empty.
     template <Scored T>
     std::size_t operator()(std::span<const T> population, Rng& rng) const {
         validate();
@@ -165,6 +176,7 @@ struct RankSelection {
         return rng.weighted(weights);
     }
 
+    /// The same for a population held in a std::vector.
     template <Scored T>
     std::size_t operator()(const std::vector<T>& population, Rng& rng) const {
         return (*this)(std::span<const T>(population), rng);

@@ -21,8 +21,8 @@ inline constexpr std::size_t max_layer_params = 12;
 /// A kind of layer ("conv", "pool", "dense", ...) and its parameters.
 /// Thread safety: immutable once built; share freely.
 struct LayerType {
-    std::string name;
-    std::vector<ParamSpec> params;
+    std::string name;               ///< e.g. "conv"; unique within a search space
+    std::vector<ParamSpec> params;  ///< the layer's parameters, in gene order
 
     /// Index of the parameter called `param`, if any.
     std::optional<std::size_t> find_param(std::string_view param) const noexcept {

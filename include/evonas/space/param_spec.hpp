@@ -35,6 +35,8 @@ enum class ParamKind : std::uint8_t {
     boolean,   ///< false or true (stored as 0 or 1)
 };
 
+/// The kind's name in search-space JSON: "int", "real", "log_real", "choice"
+/// or "bool".
 inline constexpr std::string_view to_string(ParamKind kind) noexcept {
     switch (kind) {
         case ParamKind::integer: return "int";
@@ -46,6 +48,7 @@ inline constexpr std::string_view to_string(ParamKind kind) noexcept {
     return "?";
 }
 
+/// The kind named `text` (as to_string() writes it), or nullopt.
 inline std::optional<ParamKind> param_kind_from_string(std::string_view text) noexcept {
     for (auto kind : {ParamKind::integer, ParamKind::real, ParamKind::log_real,
                       ParamKind::choice, ParamKind::boolean}) {
@@ -79,25 +82,30 @@ inline bool is_quantized_real(double value) noexcept { return quantize_real(valu
 /// default. Build one with the named constructors. Thread safety: immutable
 /// once built; share freely.
 struct ParamSpec {
-    std::string name;
-    ParamKind kind = ParamKind::integer;
+    std::string name;                     ///< unique within its layer type or the globals
+    ParamKind kind = ParamKind::integer;  ///< what values it takes
     double lo = 0.0;        ///< integer, real, log_real: smallest value
     double hi = 0.0;        ///< integer, real, log_real: largest value
     std::int64_t step = 1;  ///< integer: distance between allowed values
     std::vector<std::string> choices;  ///< choice: the names, in order
     double default_value = 0.0;        ///< as stored (choice: index; bool: 0/1)
 
+    /// An integer parameter: lo, lo+step, ..., up to hi.
     static ParamSpec integer(std::string name, std::int64_t lo, std::int64_t hi,
                              std::int64_t default_value, std::int64_t step = 1) {
         return {std::move(name), ParamKind::integer, static_cast<double>(lo),
                 static_cast<double>(hi), step, {}, static_cast<double>(default_value)};
     }
+    /// A real parameter in [lo, hi], sampled uniformly.
     static ParamSpec real(std::string name, double lo, double hi, double default_value) {
         return {std::move(name), ParamKind::real, lo, hi, 1, {}, default_value};
     }
+    /// A real parameter in [lo, hi], 0 < lo, sampled log-uniformly.
     static ParamSpec log_real(std::string name, double lo, double hi, double default_value) {
         return {std::move(name), ParamKind::log_real, lo, hi, 1, {}, default_value};
     }
+    /// One of `choices`; a `default_choice` not among them leaves the
+    /// default invalid (-1), which validate() reports.
     static ParamSpec choice(std::string name, std::vector<std::string> choices,
                             std::string_view default_choice) {
         ParamSpec spec{std::move(name), ParamKind::choice, 0, 0, 1, std::move(choices), -1.0};
@@ -107,10 +115,12 @@ struct ParamSpec {
         }
         return spec;
     }
+    /// A false/true parameter.
     static ParamSpec boolean(std::string name, bool default_value) {
         return {std::move(name), ParamKind::boolean, 0, 1, 1, {}, default_value ? 1.0 : 0.0};
     }
 
+    /// True for the integer, real and log_real kinds.
     bool is_numeric() const noexcept {
         return kind == ParamKind::integer || kind == ParamKind::real || kind == ParamKind::log_real;
     }
@@ -215,17 +225,35 @@ struct ParamSpec {
 
     /// The value as the text notation writes it.
     std::string format(double value) const {
+        std::string out;
+        append_formatted(out, value);
+        return out;
+    }
+
+    /// Appends format(value) to `out` without a temporary string (the
+    /// lineage log writes a genome's text for every job).
+    void append_formatted(std::string& out, double value) const {
+        char text[32];
         switch (kind) {
-            case ParamKind::integer: return fmt::format("{}", static_cast<std::int64_t>(value));
+            case ParamKind::integer: {
+                const fmt::format_int digits(static_cast<std::int64_t>(value));
+                out.append(digits.data(), digits.size());
+                return;
+            }
             case ParamKind::real:
-            case ParamKind::log_real: return fmt::format("{}", value);
+            case ParamKind::log_real: out.append(text, fmt::format_to(text, "{}", value)); return;
             case ParamKind::choice: {
                 const auto i = static_cast<std::size_t>(value);
-                return i < choices.size() ? choices[i] : fmt::format("<choice {}>", value);
+                if (i < choices.size()) {
+                    out += choices[i];
+                } else {
+                    out += fmt::format("<choice {}>", value);
+                }
+                return;
             }
-            case ParamKind::boolean: return value != 0.0 ? "1" : "0";
+            case ParamKind::boolean: out += value != 0.0 ? '1' : '0'; return;
         }
-        return "?";
+        out += '?';
     }
 
     /// Reads a value written by format() (booleans also as true/false).

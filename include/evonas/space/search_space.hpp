@@ -32,6 +32,7 @@ using LayerTypeId = std::uint16_t;
 /// between threads.
 class SearchSpace {
 public:
+    /// Builds and validates a space; throws ConfigError naming the bad field.
     SearchSpace(std::string name, std::vector<LayerType> layer_types,
                 std::vector<SectionSpace> sections, std::vector<ParamSpec> globals)
         : name_(std::move(name)),
@@ -41,12 +42,18 @@ public:
         validate_and_index();
     }
 
+    /// The space's name, e.g. "cnn2d".
     const std::string& name() const noexcept { return name_; }
+    /// Every layer type; a LayerTypeId indexes this.
     const std::vector<LayerType>& layer_types() const noexcept { return layer_types_; }
+    /// The sections, in genome order.
     const std::vector<SectionSpace>& sections() const noexcept { return sections_; }
+    /// The global genes (learning rate, batch size, ...), in genome order.
     const std::vector<ParamSpec>& globals() const noexcept { return globals_; }
 
+    /// The layer type with id `id`; throws std::out_of_range when there is none.
     const LayerType& layer_type(LayerTypeId id) const { return layer_types_.at(id); }
+    /// Section `s`; throws std::out_of_range when there is none.
     const SectionSpace& section(std::size_t s) const { return sections_.at(s); }
 
     /// Id of the layer type called `type_name`, if any.
@@ -67,6 +74,7 @@ public:
 
     /// Layer types section `s` allows, as ids, and their weights (same order).
     const std::vector<LayerTypeId>& allowed_ids(std::size_t s) const { return allowed_ids_.at(s); }
+    /// Weights of allowed_ids(s) for random choice, in the same order.
     const std::vector<double>& allowed_weights(std::size_t s) const { return allowed_weights_.at(s); }
 
     /// True when section `s` allows layer type `id`.

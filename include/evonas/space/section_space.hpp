@@ -13,6 +13,7 @@ struct AllowedLayer {
     std::string type;     ///< a LayerType's name
     double weight = 1.0;  ///< relative probability when a layer is drawn
 
+    /// Same type and weight.
     friend bool operator==(const AllowedLayer&, const AllowedLayer&) = default;
 };
 
@@ -22,8 +23,8 @@ struct AllowedLayer {
 struct SectionSpace {
     std::string name;                  ///< e.g. "features", "classifier"
     std::vector<AllowedLayer> layers;  ///< allowed layer types and weights
-    std::size_t min_layers = 0;
-    std::size_t max_layers = 1;
+    std::size_t min_layers = 0;        ///< fewest layers a genome's section may have
+    std::size_t max_layers = 1;        ///< most layers a genome's section may have
 };
 
 }  // namespace evonas

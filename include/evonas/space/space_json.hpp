@@ -312,8 +312,8 @@ inline std::size_t json_count(const nlohmann::json& value, const std::string& pa
 
 }  // namespace detail
 
-/// The search space as JSON (format at the top of this header), e.g. to
-/// store it beside a run's results.
+/// The search space as JSON (format at the top of this header), to store
+/// beside a run's results, for example.
 inline nlohmann::json space_to_json(const SearchSpace& space) {
     nlohmann::json j = nlohmann::json::object();
     j["name"] = space.name();

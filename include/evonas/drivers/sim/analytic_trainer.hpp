@@ -58,10 +58,12 @@ inline double genome_similarity(const Genome<LayerGene>& g, const Genome<LayerGe
 /// A Trainer whose fitness is genome_similarity() to `target`; instant and
 /// deterministic. `space` must outlive it. Thread safety: evaluate() is const.
 struct SimilarityTrainer {
-    Genome<LayerGene> target;
-    const SearchSpace* space = nullptr;
+    Genome<LayerGene> target;            ///< the architecture that scores 1
+    const SearchSpace* space = nullptr;  ///< the space of `target` and of the genomes scored
 
+    /// "similarity", the trainer's name in run files.
     std::string name() const { return "similarity"; }
+    /// Fitness::of(genome_similarity(genome, target, *space)).
     Fitness evaluate(const Genome<LayerGene>& genome, const JobContext&) const {
         return Fitness::of(genome_similarity(genome, target, *space));
     }

@@ -26,8 +26,8 @@
 namespace evonas::sim {
 
 /// A standard normal draw from two Rng uniforms (Box-Muller). The uniforms
-/// are portable; std::log/std::cos may differ in the last bit between C
-/// libraries, which is the price of a true normal.
+/// are portable; the C library's log and cos may differ in the last bit
+/// between C libraries, which is the price of a true normal.
 inline double standard_normal(Rng& rng) noexcept {
     const double u1 = 1.0 - rng.uniform();  // (0, 1]: log is finite
     const double u2 = rng.uniform();
@@ -41,8 +41,8 @@ inline double log_normal_factor(Rng& rng, double sigma) noexcept {
 
 /// What a cost model sees of one job when it draws the job's training time.
 struct CostInput {
-    const Job<Genome<LayerGene>>& job;
-    std::size_t worker = 0;
+    const Job<Genome<LayerGene>>& job;  ///< the job (genome, id, island)
+    std::size_t worker = 0;             ///< the virtual worker that trains it
     double estimate = 1.0;  ///< the trainer's cost(genome) when the model asks for it, else 1.0
 };
 
@@ -53,6 +53,7 @@ struct CostInput {
 /// Thread safety: a plain value; draw() is const.
 class CostModel {
 public:
+    /// A custom model: (job, per-job generator) -> training seconds.
     using Function = std::function<double(const CostInput&, Rng&)>;
     /// Work of a genome in arbitrary units (e.g. training FLOPs).
     using Estimator = std::function<double(const Genome<LayerGene>&)>;
@@ -119,7 +120,9 @@ public:
                          uses_trainer_estimate);
     }
 
+    /// True for a default-constructed model (no function).
     bool empty() const noexcept { return !function_; }
+    /// True when draw() needs CostInput::estimate from the trainer's cost(genome).
     bool uses_trainer_estimate() const noexcept { return uses_trainer_estimate_; }
     /// What the model is, for reports: {"kind": ..., parameters}.
     const nlohmann::json& description() const noexcept { return description_; }

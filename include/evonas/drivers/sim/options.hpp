@@ -25,6 +25,7 @@ enum class Schedule {
     generational,  ///< synchronous baseline: a generation of jobs is proposed, and the next only once all finished
 };
 
+/// "asynchronous" or "generational".
 inline constexpr std::string_view to_string(Schedule s) noexcept {
     return s == Schedule::asynchronous ? "asynchronous" : "generational";
 }
@@ -41,7 +42,7 @@ struct MasterModel {
     /// (times measured_scale): the master cost "measured from the real
     /// engine". Makes runs depend on this machine's speed (not reproducible).
     bool measured = false;
-    double measured_scale = 1.0;
+    double measured_scale = 1.0;  ///< factor on the measured times (with `measured`)
     /// One master per island, each serving its own contiguous block of
     /// workers (as the MPI driver's island masters do); else one master
     /// serves every worker and takes islands in turn.
@@ -51,8 +52,8 @@ struct MasterModel {
 /// A worker lost at a virtual time: the job it is training is lost (recorded
 /// as failed) and it takes no more jobs.
 struct WorkerDropout {
-    std::size_t worker = 0;
-    double at_seconds = 0.0;
+    std::size_t worker = 0;   ///< index of the worker lost
+    double at_seconds = 0.0;  ///< virtual time at which it is lost
 };
 
 /// Failures to inject. Each job draws its fate from its own generator when
@@ -61,7 +62,7 @@ struct FailureModel {
     double fail_fraction = 0.0;        ///< jobs that fail part-way (a uniform fraction of their time)
     double timeout_fraction = 0.0;     ///< jobs that hang until job_timeout_seconds (needs a timeout)
     double job_timeout_seconds = 0.0;  ///< a job's deadline (0: none); longer jobs are cut and time out
-    std::vector<WorkerDropout> dropouts;
+    std::vector<WorkerDropout> dropouts;  ///< workers lost during the run
 };
 
 /// Options of a simulated run: the evolution's own options plus the virtual
@@ -70,13 +71,13 @@ struct FailureModel {
 /// Example: `SimOptions{.evolution = {...}, .workers = 18688,
 ///                      .cost = CostModel::log_normal_with_mean(3380.9, 0.5)}`.
 struct SimOptions {
-    EvolutionOptions evolution{};
-    std::size_t workers = 1;
-    Schedule schedule = Schedule::asynchronous;
+    EvolutionOptions evolution{};                ///< islands, population, stop criteria (max_seconds is virtual)
+    std::size_t workers = 1;                     ///< virtual workers
+    Schedule schedule = Schedule::asynchronous;  ///< how jobs are handed out
     std::size_t generation_size = 0;  ///< generational: jobs per generation (0: one per worker)
-    CostModel cost = CostModel::constant(1.0);
-    MasterModel master{};
-    FailureModel failures{};
+    CostModel cost = CostModel::constant(1.0);   ///< each job's training time
+    MasterModel master{};                        ///< the master's costs and latencies
+    FailureModel failures{};                     ///< failures and dropouts to inject
     std::optional<double> target_score;  ///< report when the best first reaches it (does not stop the run)
     std::size_t series_points = 96;      ///< series intervals: this many with a time limit, else up to twice this
     std::filesystem::path run_dir;       ///< empty: write no files; else run.json, lineage, checkpoint, best

@@ -23,7 +23,7 @@ namespace evonas::sim {
 struct SimJobCounts {
     std::uint64_t proposed = 0;   ///< jobs handed to workers
     std::uint64_t evaluated = 0;  ///< results that reached the master before the end (any status)
-    std::uint64_t ok = 0;
+    std::uint64_t ok = 0;         ///< evaluated with an ok fitness
     std::uint64_t failed = 0;     ///< injected failures and trainer failures
     std::uint64_t timed_out = 0;  ///< injected hangs and jobs past their deadline
     std::uint64_t lost = 0;       ///< jobs whose worker dropped out (recorded as failed)
@@ -34,9 +34,9 @@ struct SimJobCounts {
 
 /// One bin of the idle-gap histogram: gaps of length in [lo, hi).
 struct HistogramBin {
-    double lo = 0.0;
-    double hi = 0.0;
-    std::uint64_t count = 0;
+    double lo = 0.0;          ///< shortest gap of the bin (seconds)
+    double hi = 0.0;          ///< end of the bin (seconds, exclusive)
+    std::uint64_t count = 0;  ///< gaps in the bin
 };
 
 /// The idle periods of the workers. A gap runs from the end of one job's
@@ -44,13 +44,13 @@ struct HistogramBin {
 /// causes add up to its length. Quantiles are the upper edges of their
 /// histogram bins (4 bins per decade, so within a factor 1.78).
 struct IdleReport {
-    std::uint64_t gaps = 0;
-    double total_seconds = 0.0;
-    double mean_seconds = 0.0;
-    double max_seconds = 0.0;
-    double p50_seconds = 0.0;
-    double p90_seconds = 0.0;
-    double p99_seconds = 0.0;
+    std::uint64_t gaps = 0;      ///< number of idle gaps
+    double total_seconds = 0.0;  ///< idle worker-seconds in all
+    double mean_seconds = 0.0;   ///< mean gap
+    double max_seconds = 0.0;    ///< longest gap
+    double p50_seconds = 0.0;    ///< median gap (upper bin edge)
+    double p90_seconds = 0.0;    ///< 90th percentile gap (upper bin edge)
+    double p99_seconds = 0.0;    ///< 99th percentile gap (upper bin edge)
     double latency_seconds = 0.0;  ///< of the total: messages in flight
     double master_seconds = 0.0;   ///< of the total: queued at, or served by, the master
     double no_work_seconds = 0.0;  ///< of the total: nothing to do (generation barrier)
@@ -60,18 +60,18 @@ struct IdleReport {
 
 /// One island's share of a run.
 struct IslandReport {
-    std::size_t island = 0;
-    std::uint64_t evaluated = 0;
-    std::uint64_t ok = 0;
-    std::optional<double> best_score;
+    std::size_t island = 0;            ///< island index
+    std::uint64_t evaluated = 0;       ///< results recorded for the island
+    std::uint64_t ok = 0;              ///< of them, ok
+    std::optional<double> best_score;  ///< the island's best ok score, if any
     std::optional<double> time_to_target;        ///< virtual seconds until this island's best reached the target
     std::optional<double> master_busy_fraction;  ///< with one master per island
 };
 
 /// One point of the utilisation-over-time series: the interval [start, end).
 struct SeriesPoint {
-    double start = 0.0;
-    double end = 0.0;
+    double start = 0.0;          ///< interval start (virtual seconds)
+    double end = 0.0;            ///< interval end (virtual seconds, exclusive)
     double utilisation = 0.0;    ///< busy worker-seconds / available worker-seconds
     double master_busy = 0.0;    ///< busy master-seconds / master-seconds
     std::uint64_t finished = 0;  ///< results the master recorded
@@ -80,13 +80,13 @@ struct SeriesPoint {
 
 /// Everything a simulated run measured. Virtual seconds unless named real.
 struct SimReport {
-    std::string schedule;
-    std::size_t workers = 0;
-    std::size_t islands = 0;
-    std::size_t masters = 0;
+    std::string schedule;          ///< "asynchronous" or "generational"
+    std::size_t workers = 0;       ///< virtual workers
+    std::size_t islands = 0;       ///< islands of the evolution
+    std::size_t masters = 0;       ///< simulated masters (1, or one per island)
     double virtual_seconds = 0.0;  ///< when the run ended
-    std::string stop_reason;
-    SimJobCounts jobs;
+    std::string stop_reason;       ///< the stop criterion that ended it (empty: ran out of work)
+    SimJobCounts jobs;             ///< what happened to the jobs
     std::uint64_t generations = 0;  ///< generational schedule: generations completed
     double busy_seconds = 0.0;       ///< worker-seconds spent training (including wasted)
     double available_seconds = 0.0;  ///< worker-seconds the workers were alive
@@ -94,12 +94,12 @@ struct SimReport {
     double wasted_seconds = 0.0;     ///< of busy: on jobs that failed, timed out, were lost or cut off
     double master_busy_fraction = 0.0;  ///< mean over the masters
     double master_busy_max = 0.0;       ///< the busiest master
-    IdleReport idle;
-    std::optional<double> target_score;
+    IdleReport idle;                     ///< the workers' idle gaps and their causes
+    std::optional<double> target_score;  ///< SimOptions::target_score
     std::optional<double> time_to_target;  ///< virtual seconds until the best reached target_score
-    std::optional<double> best_score;
-    std::vector<IslandReport> per_island;
-    std::vector<SeriesPoint> series;
+    std::optional<double> best_score;      ///< the best ok score, if any
+    std::vector<IslandReport> per_island;  ///< one entry per island
+    std::vector<SeriesPoint> series;       ///< utilisation over time
     nlohmann::json setup;  ///< the cost model, master model and failures simulated
     double real_seconds = 0.0;         ///< wall time of the whole simulation here
     double engine_real_seconds = 0.0;  ///< of it: inside the engine's propose()/complete()

@@ -1,0 +1,241 @@
+// evonas: one lineage.jsonl job line written straight into a string.
+// The lineage log writes a line per finished job; building an nlohmann::json
+// object for it (a tree of maps and strings) cost most of the engine's time
+// per job when the fitness is cheap. This writer produces the same fields as
+// record_to_json() (same names, same key order) with no intermediate tree,
+// and read_lineage() still reads it with nlohmann_json.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include <evonas/engine/fitness.hpp>
+#include <evonas/engine/individual.hpp>
+#include <evonas/genome/text.hpp>
+#include <evonas/space/search_space.hpp>
+
+namespace evonas {
+
+namespace detail {
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes
+/// there are not valid UTF-8 (overlong forms and surrogates included).
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    std::size_t n = 0;
+    std::uint32_t min = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size()) return 0;
+    std::uint32_t cp = c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+/// Appends `s` as a JSON string. Quotes, backslashes and control characters
+/// are escaped; bytes that are not valid UTF-8 (an exception message from a
+/// user's trainer can hold anything) become U+FFFD, so the line always parses.
+inline void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (std::size_t i = 0; i < s.size();) {
+        // Plain ASCII (the common case: genome text, op names) is copied in runs.
+        std::size_t run = i;
+        while (run < s.size()) {
+            const auto b = static_cast<unsigned char>(s[run]);
+            if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+            ++run;
+        }
+        if (run > i) {
+            out.append(s.data() + i, run - i);
+            i = run;
+            continue;
+        }
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            switch (c) {
+                case '"': out += "\\\""; break;
+                case '\\': out += "\\\\"; break;
+                case '\n': out += "\\n"; break;
+                case '\r': out += "\\r"; break;
+                case '\t': out += "\\t"; break;
+                case '\b': out += "\\b"; break;
+                case '\f': out += "\\f"; break;
+                default:
+                    if (c < 0x20) {
+                        fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+                    } else {
+                        out += static_cast<char>(c);
+                    }
+            }
+            ++i;
+        } else if (const auto n = utf8_sequence_length(s, i); n > 0) {
+            out.append(s.substr(i, n));
+            i += n;
+        } else {
+            out += "\\ufffd";
+            ++i;
+        }
+    }
+    out += '"';
+}
+
+/// Appends a number; NaN and infinities (no JSON form) as null, as
+/// finite_or_null() does. fmt writes the shortest text that reads back as
+/// the same double.
+inline void append_json_number(std::string& out, double v) {
+    if (std::isfinite(v)) {
+        char text[32];  // the shortest round-trip form of a double fits in 24
+        out.append(text, fmt::format_to(text, "{}", v));
+    } else {
+        out += "null";
+    }
+}
+
+/// Appends an unsigned integer in decimal.
+inline void append_uint(std::string& out, std::uint64_t v) {
+    const fmt::format_int text(v);
+    out.append(text.data(), text.size());
+}
+
+/// Appends `"` + 16 lower-case hex digits + `"` (seeds and hashes).
+inline void append_hex64_string(std::string& out, std::uint64_t v) {
+    char text[18];
+    text[0] = text[17] = '"';
+    for (int k = 16; k >= 1; --k, v >>= 4) text[k] = "0123456789abcdef"[v & 0xF];
+    out.append(text, sizeof text);
+}
+
+/// Appends `"key":`.
+inline void append_json_key(std::string& out, std::string_view key) {
+    out += '"';
+    out += key;
+    out += "\":";
+}
+
+inline void append_fitness_json(std::string& out, const Fitness& f) {
+    out += '{';
+    if (!f.metrics.empty()) {
+        append_json_key(out, "metrics");
+        out += '{';
+        bool first = true;
+        for (const auto& metric : f.metrics) {
+            if (!first) out += ',';
+            first = false;
+            append_json_string(out, metric.name);
+            out += ':';
+            append_json_number(out, metric.value);
+        }
+        out += "},";
+    }
+    if (!f.objectives.empty()) {
+        append_json_key(out, "objectives");
+        out += '[';
+        for (std::size_t i = 0; i < f.objectives.size(); ++i) {
+            if (i > 0) out += ',';
+            append_json_number(out, f.objectives[i]);
+        }
+        out += "],";
+    }
+    if (!f.reason.empty()) {
+        append_json_key(out, "reason");
+        append_json_string(out, f.reason);
+        out += ',';
+    }
+    append_json_key(out, "score");
+    append_json_number(out, f.score);
+    out += ',';
+    append_json_key(out, "status");
+    append_json_string(out, to_string(f.status));
+    out += '}';
+}
+
+}  // namespace detail
+
+/// Appends one lineage job line to `out`: the fields of record_to_json()
+/// plus `"type":"job"`, in nlohmann's (sorted) key order, and a newline.
+/// Metrics with the same name are all written; a reader keeps the last, as
+/// record_to_json() does. `scratch` holds the genome's text on the way (a
+/// caller writing many lines keeps one, so nothing is allocated per line).
+/// Reentrant: touches nothing but `out` and `scratch`.
+inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space,
+                               std::string& scratch) {
+    using detail::append_json_key;
+    using detail::append_json_string;
+    using detail::append_uint;
+    const auto& job = r.job;
+    out += '{';
+    if (!job.check_note.empty()) {
+        append_json_key(out, "check");
+        append_json_string(out, job.check_note);
+        out += ',';
+    }
+    const auto& c = job.cursor;
+    out += "\"cursor\":{\"duplicates\":";
+    append_uint(out, c.duplicates);
+    out += ",\"initial_proposed\":";
+    append_uint(out, c.initial_proposed);
+    out += ",\"proposed\":";
+    append_uint(out, c.proposed);
+    out += ",\"rng\":";
+    append_json_string(out, c.rng);
+    out += ",\"seeds_used\":";
+    append_uint(out, c.seeds_used);
+    out += ",\"seq\":";
+    append_uint(out, c.seq);
+    out += "},\"end\":";
+    detail::append_json_number(out, r.work.finished);
+    out += ",\"fitness\":";
+    detail::append_fitness_json(out, r.fitness);
+    out += ",\"genome\":";
+    scratch.clear();
+    append_text(scratch, job.genome, space);
+    append_json_string(out, scratch);
+    out += ",\"hash\":";
+    detail::append_hex64_string(out, job.hash);
+    out += ",\"id\":";
+    append_uint(out, job.id);
+    out += ",\"island\":";
+    append_uint(out, job.island);
+    out += ",\"op\":";
+    append_json_string(out, job.op);
+    out += ",\"origin\":";
+    append_json_string(out, to_string(job.origin));
+    out += ",\"parents\":[";
+    for (std::size_t i = 0; i < job.parents.size(); ++i) {
+        if (i > 0) out += ',';
+        append_uint(out, job.parents[i]);
+    }
+    out += "],\"seed\":";
+    detail::append_hex64_string(out, job.seed);
+    out += ",\"start\":";
+    detail::append_json_number(out, r.work.started);
+    out += r.trained ? ",\"trained\":true" : ",\"trained\":false";
+    out += ",\"type\":\"job\",\"worker\":";
+    append_uint(out, r.work.worker);
+    out += "}\n";
+}
+
+/// append_record_line() with a scratch string of its own.
+inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space) {
+    std::string scratch;
+    append_record_line(out, r, space, scratch);
+}
+
+}  // namespace evonas
