@@ -400,3 +400,25 @@ TEST_CASE("one seed, one job at a time: the same run every time", "[engine][dete
     REQUIRE(a.size() == 150);
     CHECK(a == b);
 }
+
+TEST_CASE("the log names a crossover of one's own, named or not", "[engine][operators]") {
+    const auto space = test::small_space();
+    for (const std::string name : {"", "swap_halves"}) {
+        EvolutionOperators<> ops;
+        ops.crossover = [](const Genome<>& a, const Genome<>&, const SearchSpace&, Rng&) { return a; };
+        ops.crossover_name = name;
+        IslandModel<> model(space, EvolutionOptions{.islands = 1, .population = 4, .seed = 5,
+                                                    .stop = {.max_evaluations = 60}},
+                            {}, ops);
+        std::set<std::string> crossover_ops;
+        Rng scores(2);
+        while (!model.done()) {
+            auto job = model.propose(0);
+            REQUIRE(job);
+            if (job->op.starts_with("crossover:")) crossover_ops.insert(job->op.substr(0, job->op.find('+')));
+            model.complete(job->id, Fitness::of(scores.uniform()));
+        }
+        const std::string expected = "crossover:" + (name.empty() ? std::string("custom") : name);
+        CHECK(crossover_ops == std::set<std::string>{expected});
+    }
+}

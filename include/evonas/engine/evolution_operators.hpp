@@ -32,8 +32,9 @@ struct EvolutionOperators {
     std::function<std::string(G&, const SearchSpace&, Rng&)> mutate;
     /// Makes one child from two parents; any Crossover fits.
     std::function<G(const G&, const G&, const SearchSpace&, Rng&)> crossover;
-    /// The crossover's name: "crossover:" + this is logged per job.
-    std::string crossover_name = "one_point";
+    /// The crossover's name: "crossover:" + this is logged per job. Left
+    /// empty with a crossover of your own, the log says "crossover:custom".
+    std::string crossover_name;
     /// Picks a parent: an index into the population (see Selection).
     std::function<std::size_t(Population, Rng&)> select;
     /// Where a newcomer goes in a full population: the index to overwrite,

@@ -70,6 +70,8 @@ public:
         if (!ops_.crossover) {
             ops_.crossover = std::move(defaults.crossover);
             ops_.crossover_name = defaults.crossover_name;
+        } else if (ops_.crossover_name.empty()) {
+            ops_.crossover_name = "custom";
         }
         if (!ops_.select) ops_.select = std::move(defaults.select);
         if (!ops_.replace) ops_.replace = std::move(defaults.replace);
