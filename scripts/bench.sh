@@ -13,38 +13,52 @@
 #             about 9 minutes more on 2 cores)
 #   mpi       bench_mpi under mpiexec, 2 and 4 ranks (needs the mpi component)
 #   trainer   bench_trainer + benchmarks/bench_trainer.py (needs LibTorch)
+#   sans      bench_sans_search + benchmarks/bench_sans_search.py: search
+#             efficiency on the SANS example, evonas evolution (seeded and
+#             unseeded) and random search vs Optuna TPE, 24 networks each,
+#             3 seeds (needs LibTorch, CLI11 and optuna; about 10 minutes)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
-# EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_JOBS (parallel build
-# jobs, default 2), EVONAS_BENCH_RENDER=0 to skip writing docs/benchmarks.md,
-# EVONAS_SKIP_DEPS=1 to skip the package check.
+# EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SANS (extra arguments
+# of bench_sans_search.py, e.g. "--networks 4 --seeds 1" for a quick try),
+# EVONAS_BENCH_JOBS (parallel build jobs, default 2),
+# EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
+# preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
+# docs/benchmarks.md, EVONAS_SKIP_DEPS=1 to skip the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 py=/usr/bin/python3
-build=build-bench
+build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer sans}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
+sans_args=${EVONAS_BENCH_SANS:-}
 started=$(date +%s)
 
 if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
   "$root/scripts/install-deps.sh"
 fi
-[ -f "$build/build.ninja" ] || cmake --preset bench
+[ -f "$build/build.ninja" ] || cmake --preset bench -B "$build"
 rm -rf "$out"
 mkdir -p "$out"
 
 want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-# Builds only the benchmark targets this configuration has (bench_mpi and
-# bench_trainer exist only with their components).
+# Builds only the benchmark targets of the parts wanted that this
+# configuration has (bench_mpi, bench_trainer and bench_sans_search exist
+# only with their components).
 targets=()
-for t in bench_genome bench_engine bench_overhead bench_scale bench_mpi bench_trainer; do
+for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
+          trainer:bench_trainer sans:bench_sans_search; do
+  t=${pt#*:}
+  want "${pt%%:*}" || continue
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
 done
-echo "== bench: building ${targets[*]}"
-cmake --build "$build" -j "${EVONAS_BENCH_JOBS:-2}" --target "${targets[@]}"
+if [ ${#targets[@]} -gt 0 ]; then
+  echo "== bench: building ${targets[*]}"
+  cmake --build "$build" -j "${EVONAS_BENCH_JOBS:-2}" --target "${targets[@]}"
+fi
 
 have() { [ -x "$build/benchmarks/$1" ]; }
 
@@ -95,6 +109,16 @@ if want trainer; then
   if have bench_trainer && $py -c 'import torch' 2>/dev/null; then
     step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --repeats 3
   else skipped bench_trainer "bench_trainer was not built (no LibTorch) or $py has no torch"; fi
+fi
+if want sans; then
+  if ! have bench_sans_search; then
+    skipped sans_search "bench_sans_search was not built (needs LibTorch and CLI11)"
+  elif ! $py -c 'import optuna, torch, numpy' 2>/dev/null; then
+    skipped sans_search "optuna, torch or numpy is not installed for $py (Debian: python3-optuna python3-torch)"
+  else
+    # shellcheck disable=SC2086 # several arguments
+    step sans_search $py benchmarks/bench_sans_search.py --cpp "$build/benchmarks/bench_sans_search" $sans_args
+  fi
 fi
 uptime >"$out/load-after.txt"
 
