@@ -1,4 +1,4 @@
-// Trainer throughput: samples per second of CnnTrainer for a 1-D and a 2-D
+// Trainer throughput: samples per second of CnnTrainer for a 1-D, a 2-D and a 3-D
 // network (the same networks benchmarks/bench_trainer.py trains in Python
 // PyTorch), and the total throughput of 1 vs 2 workers (threads, one
 // CnnTrainer each) in one process. Prints one JSON object.
@@ -43,6 +43,9 @@ const std::vector<Net> nets = {
      "pool(type=max,k=2,s=2) | dense(u=128,act=relu) dropout(p=0.5)"},
     {"cnn2d", 2, {3, {32, 32}, 10},
      "conv(k=3,s=1,f=32,pad=same,act=relu,bn=1) pool(type=max,k=2,s=2) conv(k=3,s=1,f=64,pad=same,act=relu,bn=1) "
+     "pool(type=max,k=2,s=2) | dense(u=128,act=relu) dropout(p=0.5)"},
+    {"cnn3d", 3, {1, {16, 16, 16}, 2},
+     "conv(k=3,s=1,f=16,pad=same,act=relu,bn=1) pool(type=max,k=2,s=2) conv(k=3,s=1,f=32,pad=same,act=relu,bn=1) "
      "pool(type=max,k=2,s=2) | dense(u=128,act=relu) dropout(p=0.5)"},
 };
 

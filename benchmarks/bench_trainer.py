@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Same network, same steps: evonas's CnnTrainer (C++) vs Python PyTorch.
 
-Runs build/benchmarks/bench_trainer (the C++ side: 1-D and 2-D networks, and
+Runs build/benchmarks/bench_trainer (the C++ side: 1-D, 2-D and 3-D networks, and
 1 vs 2 workers in one process) and the same networks trained here in Python
 with the same batch size, optimiser, steps and threads, each in a fresh
 process with the same environment (jemalloc preloaded when present, one
@@ -30,26 +30,29 @@ JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 # for those genomes (convolution without bias before batch norm, 'same'
 # padding, the classifier, then the output layer).
 NETS = {
-    "cnn1d": dict(dims=1, channels=2, spatial=(256,), classes=5),
-    "cnn2d": dict(dims=2, channels=3, spatial=(32, 32), classes=10),
+    "cnn1d": dict(dims=1, channels=2, spatial=(256,), classes=5, kernel=5, filters=(32, 64)),
+    "cnn2d": dict(dims=2, channels=3, spatial=(32, 32), classes=10, kernel=3, filters=(32, 64)),
+    "cnn3d": dict(dims=3, channels=1, spatial=(16, 16, 16), classes=2, kernel=3, filters=(16, 32)),
 }
 
 
 def build(torch, name):
     nn = torch.nn
     spec = NETS[name]
-    conv = nn.Conv1d if spec["dims"] == 1 else nn.Conv2d
-    bn = nn.BatchNorm1d if spec["dims"] == 1 else nn.BatchNorm2d
-    pool = nn.MaxPool1d if spec["dims"] == 1 else nn.MaxPool2d
-    k1 = 5 if spec["dims"] == 1 else 3
+    dims = spec["dims"]
+    conv = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[dims]
+    bn = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}[dims]
+    pool = {1: nn.MaxPool1d, 2: nn.MaxPool2d, 3: nn.MaxPool3d}[dims]
+    k1 = spec["kernel"]
+    f1, f2 = spec["filters"]
     c = spec["channels"]
     positions = 1
     for n in spec["spatial"]:
         positions *= n // 4
     return nn.Sequential(
-        conv(c, 32, k1, padding=k1 // 2, bias=False), bn(32), nn.ReLU(), pool(2, 2),
-        conv(32, 64, 3, padding=1, bias=False), bn(64), nn.ReLU(), pool(2, 2),
-        nn.Flatten(), nn.Linear(64 * positions, 128), nn.ReLU(), nn.Dropout(0.5),
+        conv(c, f1, k1, padding=k1 // 2, bias=False), bn(f1), nn.ReLU(), pool(2, 2),
+        conv(f1, f2, 3, padding=1, bias=False), bn(f2), nn.ReLU(), pool(2, 2),
+        nn.Flatten(), nn.Linear(f2 * positions, 128), nn.ReLU(), nn.Dropout(0.5),
         nn.Linear(128, spec["classes"]))
 
 

@@ -384,7 +384,8 @@ def render_mpi(p):
 
 def render_trainer(p):
     p.add("## Trainer throughput: evonas (LibTorch) vs Python PyTorch", "",
-          "What it does: `benchmarks/bench_trainer.py` trains the same two ~0.5M-parameter networks for "
+          "What it does: `benchmarks/bench_trainer.py` trains the same networks (two convolution + pooling "
+          "layers and a dense layer, 1-D, 2-D and 3-D, parameters in the table) for "
           "60 steps (batch 64, SGD, one intra-op thread, synthetic data) with evonas's `CnnTrainer` and "
           "with the identical PyTorch modules in Python, alternating, medians of 3. It shows the "
           "trainer's own speed; it does not show GPUs or large networks (where both run the same "
