@@ -288,9 +288,13 @@ def render_overhead(p):
         cpu = {b["name"]: b["cpu_time"] for b in eng.get("benchmarks", []) if b.get("time_unit") == "us"}
         off, on = cpu.get("engine_cost/islands:1/lineage_log:0"), cpu.get("engine_cost/islands:1/lineage_log:1")
         if off and on:
-            lines.append(f"- Most of evonas's cost here is the lineage log (one JSON line written and flushed per "
-                         f"job, the run's write-ahead log): bench_engine measured {fmt(off)} CPU us per job with "
-                         f"the log off and {fmt(on)} with it on (1 island).")
+            share = (on - off) / on
+            lines.append(f"- The lineage log (one JSON line written and flushed per job, the run's write-ahead log) "
+                         f"is {100 * share:.0f}% of the engine's cost per job here: bench_engine measured "
+                         f"{fmt(off)} CPU us per job with the log off and {fmt(on)} with it on (1 island). The "
+                         f"rest is breeding, the canonical hash of every child and bookkeeping; with this "
+                         f"trivial fitness the population converges, so many children are twins of networks "
+                         f"already seen and are bred again (the `duplicates_per_job` counter below).")
     lines.append("- What it shows: the per-job cost a search tool adds on top of training, i.e. how many "
                  "workers one master can keep busy (jobs/s x mean training time). What it does not show: "
                  "which tool finds better networks per trained network (see the SANS section), or the cost "
