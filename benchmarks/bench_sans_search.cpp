@@ -64,9 +64,8 @@ namespace fs = std::filesystem;
 using G = evonas::Genome<evonas::LayerGene>;
 using json = nlohmann::json;
 
-// The example's seed network (keep in step with examples/sans/sans.cpp).
-constexpr const char* sans_seed_genome =
-    "conv(k=7,f=16) pool(k=2,s=2) conv(k=5,f=32) pool(k=2,s=2) | dense(u=64) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
+// The example's seed network.
+using evonas::examples::sans::sans_seed_genome;
 
 struct Settings {
     std::string data_dir;

@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
     ex::add_common_options(app, o);
     std::int64_t train_per_class = 600, val_per_class = 150, test_per_class = 250;
     std::uint64_t data_seed = 2024;
-    std::string seed_genome =
-        "conv(k=7,f=16) pool(k=2,s=2) conv(k=5,f=32) pool(k=2,s=2) | dense(u=64) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
+    std::string seed_genome = evonas::examples::sans::sans_seed_genome;
     std::string write_data, evaluate, x_file, y_file;
     const auto* d = "Data";
     app.add_option("--train-per-class", train_per_class, "generated training curves per class")

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "support/lineage.hpp"  // job_lines()
 #include "support/spaces.hpp"
 #include "support/trainers.hpp"
 
@@ -40,22 +41,6 @@ private:
     std::optional<TempDir> dir_;
     std::filesystem::path path_;
 };
-
-/// Job lines of a lineage log without the times and workers (which vary).
-inline std::vector<std::string> job_lines(const std::filesystem::path& path) {
-    std::vector<std::string> lines;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto j = nlohmann::json::parse(line);
-        if (j.at("type") != "job") continue;
-        j.erase("start");
-        j.erase("end");
-        j.erase("worker");
-        lines.push_back(j.dump());
-    }
-    return lines;
-}
 
 /// job_lines() ordered by job id (islands in other processes finish in
 /// their own order).
