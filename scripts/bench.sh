@@ -13,27 +13,29 @@
 #             about 9 minutes more on 2 cores)
 #   mpi       bench_mpi under mpiexec, 2 and 4 ranks (needs the mpi component)
 #   trainer   bench_trainer + benchmarks/bench_trainer.py (needs LibTorch)
-#   sans      bench_sans_search + benchmarks/bench_sans_search.py: search
-#             efficiency on the SANS example, evonas evolution (seeded and
-#             unseeded) and random search vs Optuna TPE, 24 networks each,
-#             3 seeds (needs LibTorch, CLI11 and optuna; about 10 minutes)
+#   search    the search-efficiency benchmark (benchmarks/search/): evonas
+#             evolution, seeded evolution and random search vs Optuna TPE and
+#             RandomSampler on three tasks, 20 seeds x 40 networks each plus
+#             a longer run; writes docs/search.md and its plots (needs
+#             LibTorch, CLI11, optuna and matplotlib; about 40 minutes)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
-# EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SANS (extra arguments
-# of bench_sans_search.py, e.g. "--networks 4 --seeds 1" for a quick try),
+# EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SEARCH (extra arguments
+# of benchmarks/search/run_search.py, e.g. "--quick"),
 # EVONAS_BENCH_JOBS (parallel build jobs, default 2),
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
-# docs/benchmarks.md, EVONAS_SKIP_DEPS=1 to skip the package check.
+# docs/benchmarks.md (it is rewritten only when every part ran), EVONAS_SKIP_DEPS=1
+# to skip the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 py=/usr/bin/python3
 build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer sans}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer search}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
-sans_args=${EVONAS_BENCH_SANS:-}
+search_args=${EVONAS_BENCH_SEARCH:-}
 started=$(date +%s)
 
 if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
@@ -46,11 +48,11 @@ mkdir -p "$out"
 want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # Builds only the benchmark targets of the parts wanted that this
-# configuration has (bench_mpi, bench_trainer and bench_sans_search exist
+# configuration has (bench_mpi, bench_trainer and bench_search exist
 # only with their components).
 targets=()
 for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
-          trainer:bench_trainer sans:bench_sans_search; do
+          trainer:bench_trainer search:bench_search; do
   t=${pt#*:}
   want "${pt%%:*}" || continue
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
@@ -110,14 +112,18 @@ if want trainer; then
     step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --repeats 3
   else skipped bench_trainer "bench_trainer was not built (no LibTorch) or $py has no torch"; fi
 fi
-if want sans; then
-  if ! have bench_sans_search; then
-    skipped sans_search "bench_sans_search was not built (needs LibTorch and CLI11)"
-  elif ! $py -c 'import optuna, torch, numpy' 2>/dev/null; then
-    skipped sans_search "optuna, torch or numpy is not installed for $py (Debian: python3-optuna python3-torch)"
+if want search; then
+  if ! have bench_search; then
+    skipped search "bench_search was not built (needs LibTorch and CLI11)"
+  elif ! $py -c 'import optuna, scipy, numpy, matplotlib' 2>/dev/null; then
+    skipped search "optuna, scipy, numpy or matplotlib is missing for $py (Debian: python3-optuna python3-matplotlib)"
   else
+    # Its own page (docs/search.md); the summary goes into bench-results.json too.
+    render=()
+    [ "${EVONAS_BENCH_RENDER:-1}" = 0 ] || render=(--render docs/search.md)
     # shellcheck disable=SC2086 # several arguments
-    step sans_search $py benchmarks/bench_sans_search.py --cpp "$build/benchmarks/bench_sans_search" $sans_args
+    step search $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" \
+      --out "$build/search" "${render[@]}" $search_args
   fi
 fi
 uptime >"$out/load-after.txt"
@@ -125,7 +131,10 @@ uptime >"$out/load-after.txt"
 $py scripts/render_benchmarks.py collect "$out" --seconds "$(( $(date +%s) - started ))" \
   -o "$build/bench-results.json"
 echo "== bench: results in $build/bench-results.json"
-if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then
+if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ -z "${EVONAS_BENCH_PARTS:-}" ]; then
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
   echo "== bench: wrote docs/benchmarks.md"
+elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then
+  # Some parts only: rendering would replace the other sections with "not run".
+  echo "== bench: docs/benchmarks.md not rewritten (only parts: $parts ran)"
 fi

@@ -10,16 +10,14 @@ from RESULTS_DIR (scripts/bench.sh writes them), adds the machine (cores,
 CPU model, memory, load) and the versions of everything measured, and
 writes one results file keyed by NAME. `render` writes the Markdown page
 from that file only: a section whose results are missing says "not run in
-this build". Only /usr/bin/python3's standard library is needed, plus
-matplotlib (optional) for the plot of the SANS search comparison (key
-"sans_search"), written to images/sans_search.png next to the rendered page.
+this build". Only /usr/bin/python3's standard library is needed. The
+search-efficiency part renders its own page (benchmarks/search/).
 """
 import argparse
 import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -434,219 +432,11 @@ def _generic(value):
     return f"`{json.dumps(value)}`"
 
 
-SANS_NAMES = {
-    "evonas_evolution_seeded": "evonas evolution (seeded)",
-    "evonas_evolution": "evonas evolution (unseeded)",
-    "evonas_random": "evonas random search",
-    "optuna_tpe": "Optuna TPE",
-}
-
-
-def _range(s, digits=3):
-    """'0.953 (0.940-0.967)' from a {mean, min, max} spread."""
-    if not s or s.get("mean") is None:
-        return "-"
-    if s.get("n", 0) < 2 or s["min"] == s["max"]:
-        return f"{s['mean']:.{digits}f}"
-    return f"{s['mean']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
-
-
-def _sans_plot(summary, settings, path):
-    """best-so-far validation accuracy vs networks trained, mean over seeds; None without matplotlib."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    from matplotlib.ticker import MaxNLocator
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
-    styles = [("o", "-"), ("s", "--"), ("^", "-."), ("D", ":")]
-    for k, (key, entry) in enumerate(summary.items()):
-        curve = entry.get("mean_best_val_curve") or []
-        xs = [i + 1 for i, v in enumerate(curve) if v is not None]
-        ys = [v for v in curve if v is not None]
-        marker, line = styles[k % len(styles)]
-        if xs:
-            ax.plot(xs, ys, marker=marker, linestyle=line, markersize=4, label=SANS_NAMES.get(key, key))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("networks trained")
-    ax.set_ylabel("best validation accuracy so far (mean over seeds)")
-    seeds = len(settings.get("seeds", []))
-    ax.set_title(f"SANS: {seeds} seed{'s' if seeds != 1 else ''}, {settings.get('epochs')} epochs / "
-                 f"<= {settings.get('time_per_network'):g} s per network")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="best")
-    fig.tight_layout()
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
-
-
-def _sans_verdict(summary, searches, n):
-    """Plain sentences, computed from the summary: who won, and where a peer beats evonas evolution."""
-    def last(key, what):
-        at = summary[key]["at"]
-        return at[-1][what] if at else None
-
-    lines = []
-    ranked = sorted((k for k in summary if (last(k, "best_val") or {}).get("mean") is not None),
-                    key=lambda k: -last(k, "best_val")["mean"])
-    if not ranked:
-        return ["No search trained a network successfully."]
-    top = last(ranked[0], "best_val")["mean"]
-    winners = [k for k in ranked if abs(last(k, "best_val")["mean"] - top) < 5e-4]
-    names = " and ".join(SANS_NAMES.get(k, k) for k in winners)
-    test_ranked = sorted((k for k in summary if (last(k, "best_test") or {}).get("mean") is not None),
-                         key=lambda k: -last(k, "best_test")["mean"])
-    sentence = (f"At the full budget of {n} networks, {names} reached the highest mean best validation accuracy "
-                f"({top:.3f}"
-                + ("; a tie" if len(winners) > 1 else
-                   f", then {SANS_NAMES.get(ranked[1], ranked[1])} {last(ranked[1], 'best_val')['mean']:.3f}"
-                   if len(ranked) > 1 else "") + ")")
-    if test_ranked:
-        sentence += (f"; on the test split the best-by-validation networks of {SANS_NAMES.get(test_ranked[0])} "
-                     f"scored highest ({last(test_ranked[0], 'best_test')['mean']:.3f})")
-    lines.append(sentence + ".")
-    evolution = [k for k in ("evonas_evolution_seeded", "evonas_evolution") if k in summary]
-    peers = [k for k in ("optuna_tpe", "evonas_random") if k in summary]
-
-    def per_seed(key, count, what):
-        out = {}
-        for r in searches:
-            if r["method"] == key and r["networks"]:
-                out[r["seed"]] = r["networks"][min(count, len(r["networks"])) - 1].get(what)
-        return out
-
-    wins = []
-    for peer in peers:
-        for evo in evolution:
-            parts = []
-            for what, label in (("best_val", "best validation accuracy"), ("best_test", "test accuracy of that network")):
-                cases = []
-                for pa, ea in zip(summary[peer]["at"], summary[evo]["at"]):
-                    ps, es = pa[what], ea[what]
-                    if ps.get("mean") is None or es.get("mean") is None or ps["mean"] <= es["mean"] + 5e-4:
-                        continue
-                    a, b = per_seed(peer, pa["networks"], what), per_seed(evo, ea["networks"], what)
-                    common = [x for x in a if x in b and a[x] is not None and b[x] is not None]
-                    better = sum(a[x] > b[x] for x in common)
-                    cases.append(f"{pa['networks']} networks: {ps['mean']:.3f} vs {es['mean']:.3f}, "
-                                 f"better in {better} of {len(common)} seeds")
-                if cases:
-                    parts.append(f"on mean {label} ({'; '.join(cases)})")
-            if parts:
-                wins.append(f"{SANS_NAMES[peer]} beats {SANS_NAMES[evo]} " + " and ".join(parts))
-    if wins:
-        lines.append("**Where a peer wins:** " + ". ".join(wins) + ". (Seeds are compared pairwise by run seed; "
-                     "the evonas searches of one seed share their first random genomes, the TPE search does not.)")
-    elif peers and evolution:
-        lines.append("Neither peer (Optuna TPE, random search) beats evonas evolution (seeded or unseeded) on the "
-                     "mean best validation or test accuracy at any of the checkpoints.")
-    if "optuna_tpe" in summary and "evonas_random" in summary:
-        t, r = last("optuna_tpe", "best_val")["mean"], last("evonas_random", "best_val")["mean"]
-        if t is not None and r is not None:
-            lines.append(f"Optuna TPE against random search in the same space, at {n} networks: "
-                         f"{t:.3f} vs {r:.3f} mean best validation accuracy.")
-    spent = [(k, (summary[k].get("train_seconds") or {}).get("mean")) for k in summary]
-    spent = [(k, v) for k, v in spent if v is not None]
-    if len(spent) > 1:
-        lines.append("An equal number of networks is not an equal amount of training: the networks a method picks "
-                     "differ in size, and large ones run into the time limit. Mean training time per search: "
-                     + ", ".join(f"{SANS_NAMES.get(k, k)} {v:.0f} s" for k, v in spent) + ".")
-    if "evonas_evolution_seeded" in summary:
-        lines.append("Only the seeded evolution starts from the example's network; the like-for-like comparison "
-                     "with the peers, which start from nothing, is the unseeded evolution.")
-    return [x for line in lines for x in (line, "")][:-1]
-
-
-def render_sans(p):
-    p.add("## Search efficiency on SANS", "")
-    d = p.data("sans_search")
-    if d is None and "sans_search" in p.r:
-        d = p.r["sans_search"]
-    note = p.missing("sans_search") if d is None else None
-    p.add("What it does: `benchmarks/bench_sans_search.py` runs four searches over the same 1-D search space "
-          "(`cnn_space(1)`) on the SANS example's synthetic scattering curves (examples/sans: the same "
-          "generator, splits and preprocessing), each training the same number of networks with the same "
-          "trainer settings, for several seeds: evonas evolution seeded with the example's human-designed "
-          "network, evonas evolution from random genomes only, evonas random search (every network a fresh "
-          "random genome, no selection: one island whose population is larger than the budget) and Optuna's "
-          "TPE (`benchmarks/peers/optuna_sans_search.py`, define-by-run over the same layer types, ranges and "
-          "global genes, the network built and trained in Python PyTorch as evonas's builder and CnnTrainer do; "
-          "`--check-parity` confirms its repair, parameter and FLOP counts against evonas's on random genomes). "
-          "Every search trains one network at a time; several searches run at once (see the settings). For each trained network it "
-          "records the validation accuracy (the score every method maximises) and, for each new best-so-far "
-          "network, its accuracy on the held-out test split, which no search sees.", "",
-          "What it does not show: the data are synthetic and easy (see the seed network's own score below); "
-          "the budget is tiny (a few seconds of CPU training per network, a few dozen networks), "
-          "so it favours networks that learn fast, and the per-network time limit is wall-clock time on a "
-          "shared 2-core machine, so load changes how far a network trains; three seeds give a rough spread, "
-          "not significance; CPU only. Within the same time limit a faster trainer gets more steps: the trainer "
-          "section measures evonas's LibTorch trainer against Python PyTorch on a similar network. Optuna draws "
-          "layer types uniformly where evonas draws them by weight (conv 4, pool 2, ...), and the seeded and "
-          "random evonas searches share the run seed's random genomes (the same first random networks), which "
-          "makes their comparison sharper.", "")
-    if note:
-        p.add(note, "")
-        return
-    if not isinstance(d, dict) or "summary" not in d:
-        p.add(_generic(d), "")
-        return
-    st, summary = d["settings"], d["summary"]
-    n = st.get("networks")
-    p.add(table(["setting", "value"], [
-        ["networks trained per search", fmt(n)],
-        ["seeds", ", ".join(str(x) for x in st.get("seeds", []))],
-        ["training per network", f"{st.get('epochs')} epochs, stopped after {st.get('time_per_network'):g} s "
-                                 f"(scored as is), {st.get('threads')} intra-op thread"],
-        ["rejected before training (not counted)", f"more than {st.get('max_mflops'):g} forward MFLOPs per sample"],
-        ["data (curves)", f"{fmt(st.get('train'))} train, {fmt(st.get('validation'))} validation, "
-                          f"{fmt(st.get('test'))} test; data seed {st.get('data_seed')}"],
-        ["evonas evolution", f"{st.get('islands', 1)} island of {st.get('population')}, tournament "
-                             f"{st.get('tournament_size')}, default operators"],
-        ["seed network", f"`{st.get('seed_genome')}`"],
-        ["Optuna TPE", f"TPESampler(seed), {st.get('tpe_startup_trials')} random startup trials; Optuna "
-                       f"{(d.get('versions') or {}).get('optuna') or '-'}, PyTorch "
-                       f"{(d.get('versions') or {}).get('pytorch') or '-'}"],
-        ["searches at once", fmt(st.get("parallel"))],
-        ["wall time of the whole comparison", f"{fmt(d.get('wall_seconds'))} s (load average "
-                                              f"{fmt(d.get('load_average_before'))} before, "
-                                              f"{fmt(d.get('load_average_after'))} after)"],
-    ]), "")
-    header = ["method"]
-    cps = [a["networks"] for a in next(iter(summary.values()))["at"]] if summary else []
-    for c in cps:
-        header += [f"best val after {c}", f"its test acc after {c}"]
-    header += ["wall s per search"]
-    rows = []
-    for key, e in summary.items():
-        row = [SANS_NAMES.get(key, key)]
-        for a in e["at"]:
-            row += [_range(a["best_val"]), _range(a["best_test"])]
-        row.append(_range(e["wall_seconds"], 0))
-        rows.append(row)
-    p.add("Best validation accuracy reached after N/4, N/2 and N trained networks, and the test accuracy of that "
-          "best-by-validation network: mean over the seeds (min-max):", "", table(header, rows), "")
-    extra = [[SANS_NAMES.get(k, k), fmt(sum(e.get("networks_trained", []))), fmt(e.get("rejected_before_training")),
-              fmt(e.get("failed")), _range(e.get("train_seconds"), 0)] for k, e in summary.items()]
-    p.add(table(["method", "networks trained (all seeds)", "rejected before training", "failed (diverged)",
-                 "training s per search"], extra), "")
-    seeded = [s for s in d.get("searches", []) if s["method"] == "evonas_evolution_seeded" and s["networks"]]
-    if seeded:
-        vals = [s["networks"][0].get("val_accuracy") for s in seeded]
-        vals = [v for v in vals if v is not None]
-        if vals:
-            p.add(f"The example's seed network alone (the seeded searches' first network) scored "
-                  f"{statistics.fmean(vals):.3f} validation accuracy on average over the seeds.", "")
-    plot = os.path.join(os.path.dirname(os.path.abspath(p.output)), "images", "sans_search.png") \
-        if getattr(p, "output", None) else None
-    if plot and _sans_plot(summary, st, plot):
-        p.add("![best-so-far validation accuracy vs networks trained, mean over seeds](images/sans_search.png)", "")
-    else:
-        p.add("*(No plot: matplotlib is not importable by the Python that rendered this page.)*", "")
-    p.add(*_sans_verdict(summary, d.get("searches", []), n), "")
+def render_search(p):
+    p.add("## Search efficiency", "")
+    p.add("The search-efficiency benchmark (part `search`: evonas evolution, seeded evolution and random "
+          "search against Optuna TPE and RandomSampler on three tasks, 20 run seeds each, with confidence "
+          "bands and significance tests) writes its own page: [search.md](search.md).", "")
 
 
 def render(args):
@@ -666,7 +456,7 @@ def render(args):
     render_scale(p)
     render_mpi(p)
     render_trainer(p)
-    render_sans(p)
+    render_search(p)
     text = "\n".join(p.lines).rstrip() + "\n"
     with open(args.output, "w") as f:
         f.write(text)

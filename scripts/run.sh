@@ -7,9 +7,13 @@
 #                          the default preset, then the core tests under
 #                          AddressSanitizer+UBSan and ThreadSanitizer, then
 #                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30)
-#   scripts/run.sh bench   build the benchmarks in Release (preset bench), run
-#                          them all, write build-bench/bench-results.json and
-#                          docs/benchmarks.md (scripts/bench.sh; EVONAS_BENCH_*)
+#   scripts/run.sh bench [PART...]
+#                          build the benchmarks in Release (preset bench), run
+#                          them (all parts, or the ones named: genome engine
+#                          overhead scale mpi trainer search), write
+#                          build-bench/bench-results.json and docs/benchmarks.md
+#                          (scripts/bench.sh; EVONAS_BENCH_*); part "search"
+#                          writes docs/search.md
 #
 # Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
 # `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets
@@ -20,7 +24,7 @@ cd "$root"
 preset=${EVONAS_PRESET:-default}
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 binary_dir() {
@@ -85,6 +89,8 @@ case "${1:-}" in
     done
     ;;
   bench)
+    shift
+    if [ $# -gt 0 ]; then export EVONAS_BENCH_PARTS="$*"; fi
     exec "$root/scripts/bench.sh"
     ;;
   -h|--help|help)

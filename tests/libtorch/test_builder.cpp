@@ -218,6 +218,32 @@ TEST_CASE("SeededDropout: seeded masks, identity in evaluation", "[libtorch][bui
     CHECK_THROWS_AS(lt::SeededDropout(1.0), evonas::ConfigError);
 }
 
+TEST_CASE("FastLocalResponseNorm computes LibTorch's LocalResponseNorm, values and gradients", "[libtorch][builder][lrn]") {
+    torch::manual_seed(11);
+    for (const Shape& shape : {Shape{4, 1, 17}, Shape{3, 2, 9}, Shape{5, 32, 64}, Shape{2, 7, 6, 5}, Shape{2, 12, 3, 4, 5}}) {
+        for (std::int64_t size : {1, 3, 4, 5, 9, 11}) {
+            CAPTURE(shape, size);
+            // Inputs of very different magnitudes across channels, the case a
+            // cumulative sum is most likely to round badly.
+            auto x = (torch::randn(shape) * torch::logspace(-2, 2, shape[1]).view({1, shape[1]}).reshape(
+                                                 [&] { Shape s(shape.size(), 1); s[1] = shape[1]; return s; }()))
+                         .set_requires_grad(true);
+            auto y = x.detach().clone().set_requires_grad(true);
+            lt::FastLocalResponseNorm fast(size, 1e-4, 0.75, 1.0);
+            torch::nn::LocalResponseNorm reference(torch::nn::LocalResponseNormOptions(size).alpha(1e-4).beta(0.75).k(1.0));
+            const auto a = fast->forward(x);
+            const auto b = reference->forward(y);
+            REQUIRE(a.sizes() == b.sizes());
+            CHECK(torch::allclose(a, b, 1e-5, 1e-6));
+            const auto w = torch::randn(shape);
+            (a * w).sum().backward();
+            (b * w).sum().backward();
+            CHECK(torch::allclose(x.grad(), y.grad(), 1e-4, 1e-5));
+        }
+    }
+    CHECK_THROWS_AS(lt::FastLocalResponseNorm(0), evonas::ConfigError);
+}
+
 TEST_CASE("tensors and .npy arrays convert both ways", "[libtorch][dataset][npy]") {
     const auto t = torch::arange(12, torch::kFloat32).reshape({3, 4}).t();  // not contiguous
     const auto array = lt::npy_from_tensor(t);

@@ -363,7 +363,8 @@ private:
     void assign_id(Island<G>& is, Job<G>& job, bool dispatched) {
         job.id = is.seq * islands_.size() + job.island;
         ++is.seq;
-        job.seed = derive_seed(options_.seed, job.id);
+        job.seed = options_.job_seeds == JobSeeds::per_genome ? genome_seed(job.hash)
+                                                              : derive_seed(options_.seed, job.id);
         job.cursor = IslandCursor{is.seq, is.seeds_used, is.initial_proposed,
                                   is.proposed + (dispatched ? 1 : 0), is.duplicates,
                                   is.breed_rng.state_string()};

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <evonas/error.hpp>
+#include <evonas/random.hpp>
 
 namespace evonas {
 
@@ -43,6 +44,22 @@ enum class DuplicatePolicy {
     allow,          ///< train it again
 };
 
+/// Where each job's seed (JobContext::seed, from which a trainer draws all
+/// its randomness) comes from.
+enum class JobSeeds {
+    per_job,     ///< derive_seed(run seed, job id): every job its own draws
+    per_genome,  ///< genome_seed(genome hash): the same network gets the same seed in every job
+                 ///< and every run ("common random numbers": a score then depends on the network
+                 ///< alone, so runs and search methods compare without training noise between them)
+};
+
+/// The seed of every job of `genome_hash` under JobSeeds::per_genome. It does
+/// not depend on the run seed, so any program (a peer search, a retraining
+/// script) can give a network the seed an evonas run gave it.
+inline constexpr std::uint64_t genome_seed(std::uint64_t genome_hash) noexcept {
+    return derive_seed(genome_hash, 0x67656E6F6D65ULL);  // "genome"
+}
+
 /// The topology's name, as in checkpoints: "none", "ring", ...
 inline constexpr std::string_view to_string(MigrationTopology t) noexcept {
     switch (t) {
@@ -65,6 +82,10 @@ inline constexpr std::string_view to_string(MigrantReplace r) noexcept {
         case MigrantReplace::oldest: return "oldest";
     }
     return "?";
+}
+/// "per_job" or "per_genome".
+inline constexpr std::string_view to_string(JobSeeds s) noexcept {
+    return s == JobSeeds::per_job ? "per_job" : "per_genome";
 }
 /// "rebreed", "reuse_fitness" or "allow".
 inline constexpr std::string_view to_string(DuplicatePolicy d) noexcept {
@@ -105,7 +126,8 @@ struct EvolutionOptions {
     std::size_t tournament_size = 3;      ///< for the default tournament selection
     double crossover_probability = 0.5;   ///< else the child is a mutated copy of one parent
     double mutate_after_crossover = 0.5;  ///< probability a crossover child is also mutated
-    std::uint64_t seed = 1;               ///< the run seed: every job's seed derives from it
+    std::uint64_t seed = 1;               ///< the run seed: every draw of the search derives from it
+    JobSeeds job_seeds = JobSeeds::per_job;  ///< where each job's training seed comes from
     MigrationOptions migration{};         ///< between islands (ignored with one island)
     DuplicatePolicy duplicates = DuplicatePolicy::rebreed;  ///< what to do with a child seen before
     std::size_t max_rebreed = 8;          ///< DuplicatePolicy::rebreed: tries before a random genome

@@ -25,8 +25,12 @@ namespace evonas {
 
 /// The parts of EvolutionOptions that define a run (the stop criteria do
 /// not: a resumed run may be given a larger budget).
+///
+/// Options added after the first release are written only when they differ
+/// from what the versions without them did, so a run directory written by
+/// an older evonas keeps its identity and still resumes.
 inline nlohmann::json options_to_json(const EvolutionOptions& o) {
-    return {{"islands", o.islands},
+    nlohmann::json j{{"islands", o.islands},
             {"population", o.population},
             {"tournament_size", o.tournament_size},
             {"crossover_probability", o.crossover_probability},
@@ -40,6 +44,8 @@ inline nlohmann::json options_to_json(const EvolutionOptions& o) {
             {"duplicates", std::string(to_string(o.duplicates))},
             {"max_rebreed", o.max_rebreed},
             {"hall_of_fame", o.hall_of_fame}};
+    if (o.job_seeds != JobSeeds::per_job) j["job_seeds"] = std::string(to_string(o.job_seeds));
+    return j;
 }
 
 /// The stop criteria as JSON, for run.json (informational: they are not part

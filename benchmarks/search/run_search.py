@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Runs the search-efficiency benchmark (README.md here) and collects its
+results into one JSON file; render_search.py turns that into docs/search.md.
+
+Every (task, method, group of run seeds) is one unit: a `bench_search run`
+process for the evonas methods, an optuna_peer.py process (with its own
+`bench_search serve`) for the Optuna ones. Units run --parallel at a time,
+largest first; each writes its searches as JSON lines to
+OUT/raw/<unit>.jsonl, and a unit whose file is complete is not run again, so
+an interrupted benchmark continues where it stopped (--fresh starts over;
+the evaluation cache in OUT/cache is kept either way, since its lines are
+valid for as long as the task's settings, which name its file, do not
+change). Then the final best network of every search is retrained with 3
+fresh seeds and scored on the test split.
+
+    /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
+        --out build-bench/search [--quick] [--render docs/search.md]
+
+Child processes run with one BLAS thread and one LibTorch thread each
+(OPENBLAS_NUM_THREADS=1), with jemalloc preloaded when installed.
+"""
+import argparse
+import concurrent.futures as futures
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EVONAS_METHODS = ["evolution", "seeded", "random"]
+OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random"}
+ALL_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random"]
+# Relative cost of one network per task (measured with `bench_search probe`),
+# used only to start the largest units first.
+TASK_WEIGHT = {"sans": 1.0, "minerva": 1.5, "em": 1.5}
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+print_lock = threading.Lock()
+
+
+def say(text):
+    with print_lock:
+        print(text, file=sys.stderr, flush=True)
+
+
+def child_env():
+    env = dict(os.environ)
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    env["OMP_NUM_THREADS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    if os.path.exists(JEMALLOC):
+        env["LD_PRELOAD"] = JEMALLOC + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+    return env
+
+
+def seed_groups(seeds, size):
+    return [seeds[i:i + size] for i in range(0, len(seeds), size)]
+
+
+def seeds_text(group):
+    return ",".join(str(s) for s in group)
+
+
+class Unit:
+    def __init__(self, task, method, seeds, networks, startup, label):
+        self.task, self.method, self.seeds, self.networks, self.startup = task, method, seeds, networks, startup
+        self.name = f"{task}-{label}-{method}-s{seeds[0]}-{seeds[-1]}"
+        self.cost = TASK_WEIGHT.get(task, 1.0) * networks * len(seeds)
+
+    def command(self, args):
+        cache = ["--cache", args.cache]
+        if self.method in OPTUNA_METHODS:
+            return [sys.executable, os.path.join(HERE, "optuna_peer.py"), "--cpp", args.cpp, "--task", self.task,
+                    "--sampler", OPTUNA_METHODS[self.method], "--seeds", seeds_text(self.seeds),
+                    "--networks", str(self.networks), "--startup", str(self.startup)] + cache
+        return [args.cpp, "run", "--task", self.task, "--method", self.method, "--seeds", seeds_text(self.seeds),
+                "--networks", str(self.networks)] + cache
+
+
+def read_lines(path):
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    return []  # torn file: run the unit again
+    return out
+
+
+def run_unit(unit, args, done_counter, total):
+    path = os.path.join(args.out, "raw", unit.name + ".jsonl")
+    if len(read_lines(path)) == len(unit.seeds):
+        return read_lines(path)
+    tmp = path + ".tmp"
+    log = os.path.join(args.out, "logs", unit.name + ".log")
+    t0 = time.monotonic()
+    with open(tmp, "w") as out, open(log, "w") as err:
+        rc = subprocess.run(unit.command(args), stdout=out, stderr=err, env=child_env()).returncode
+    if rc != 0:
+        raise RuntimeError(f"unit {unit.name} failed with exit status {rc}; see {log}")
+    os.replace(tmp, path)
+    lines = read_lines(path)
+    if len(lines) != len(unit.seeds):
+        raise RuntimeError(f"unit {unit.name} wrote {len(lines)} searches, expected {len(unit.seeds)}")
+    done_counter[0] += 1
+    say(f"[{done_counter[0]}/{total}] {unit.name}: {time.monotonic() - t0:.0f} s "
+        f"(benchmark at {time.monotonic() - args.started:.0f} s)")
+    return lines
+
+
+def task_info(args, task):
+    path = os.path.join(args.out, "info", f"{task}.json")
+    out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.networks)], check=True,
+                         capture_output=True, text=True, env=child_env()).stdout
+    info = json.loads(out)
+    long_out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.long_networks)], check=True,
+                              capture_output=True, text=True, env=child_env()).stdout
+    info["evolution_population_long"] = json.loads(long_out)["evolution_population"]
+    with open(path, "w") as f:
+        json.dump(info, f)
+    return info
+
+
+def serve_once(args, task, genomes, command="serve", extra=()):
+    """Answers of `bench_search serve|retrain` for each genome text."""
+    if not genomes:
+        return []
+    cmd = [args.cpp, command, "--task", task, "--cache", args.cache] + list(extra)
+    text = "".join(json.dumps({"genome": g}) + "\n" for g in genomes)
+    out = subprocess.run(cmd, input=text, check=True, capture_output=True, text=True, env=child_env()).stdout
+    answers = [json.loads(line) for line in out.splitlines() if line.strip()]
+    for g, a in zip(genomes, answers):
+        if a.get("status") == "error":
+            raise RuntimeError(f"{command} rejected {g!r}: {a.get('reason')}")
+    return answers
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cpp", required=True, help="the bench_search program")
+    ap.add_argument("--out", default="build-bench/search", help="results, raw searches, logs and the cache")
+    ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache)")
+    ap.add_argument("--tasks", default="sans,minerva,em")
+    ap.add_argument("--methods", default=",".join(ALL_METHODS))
+    ap.add_argument("--seeds", type=int, default=20, help="run seeds 1..SEEDS per method and task")
+    ap.add_argument("--networks", type=int, default=40, help="N: networks per search")
+    ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")
+    ap.add_argument("--long-networks", type=int, default=100)
+    ap.add_argument("--long-seeds", type=int, default=6)
+    ap.add_argument("--long-methods", default="evolution,random,optuna_tpe")
+    ap.add_argument("--parallel", type=int, default=2, help="units run at once (one core each)")
+    ap.add_argument("--group", type=int, default=5, help="run seeds per unit")
+    ap.add_argument("--repeats", type=int, default=3, help="fresh-seed retrainings of each final best network")
+    ap.add_argument("--quick", action="store_true", help="3 seeds, 12 networks, no longer run: for development")
+    ap.add_argument("--fresh", action="store_true", help="forget finished units (the cache is kept)")
+    ap.add_argument("--render", default="", help="then write this page (docs/search.md) and its plots")
+    ap.add_argument("--images", default="", help="folder of the page's plots (default: images/ beside the page)")
+    args = ap.parse_args()
+    if args.quick:
+        args.seeds, args.networks, args.long_task = 3, 12, ""
+    args.cpp = os.path.abspath(args.cpp)
+    args.cache = os.path.abspath(args.cache or os.path.join(args.out, "cache"))
+    args.started = time.monotonic()
+    if args.fresh:
+        for sub in ("raw", "logs", "info"):
+            shutil.rmtree(os.path.join(args.out, sub), ignore_errors=True)
+    for sub in ("raw", "logs", "info"):
+        os.makedirs(os.path.join(args.out, sub), exist_ok=True)
+    tasks = [t for t in args.tasks.split(",") if t]
+    methods = [m for m in args.methods.split(",") if m]
+    for m in methods:
+        if m not in ALL_METHODS:
+            ap.error(f"unknown method {m!r}")
+
+    infos = {t: task_info(args, t) for t in tasks}
+    seeds = list(range(1, args.seeds + 1))
+    units = []
+    for t in tasks:
+        pop = infos[t]["evolution_population"]
+        for m in methods:
+            for g in seed_groups(seeds, args.group):
+                units.append(Unit(t, m, g, args.networks, pop, f"N{args.networks}"))
+    if args.long_task:
+        pop = infos[args.long_task]["evolution_population_long"]
+        for m in [m for m in args.long_methods.split(",") if m]:
+            for g in seed_groups(list(range(1, args.long_seeds + 1)), args.group):
+                units.append(Unit(args.long_task, m, g, args.long_networks, pop, f"N{args.long_networks}"))
+    units.sort(key=lambda u: -u.cost)
+    say(f"search benchmark: {len(units)} units on {args.parallel} lanes, cache {args.cache}")
+    done = [0]
+    results = {}
+    with futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        jobs = {pool.submit(run_unit, u, args, done, len(units)): u for u in units}
+        for job in futures.as_completed(jobs):
+            results[jobs[job].name] = (jobs[job], job.result())
+
+    # The seed networks (their score with the search seed, and retrained),
+    # then every search's final best network, retrained on fresh seeds.
+    out = {"meta": {}, "tasks": {}}
+    for t in tasks:
+        seed_answer = serve_once(args, t, [infos[t]["seed_genome"]])[0]
+        searches = [s for (u, lines) in results.values() if u.task == t and u.networks == args.networks for s in lines]
+        longs = [s for (u, lines) in results.values() if u.task == t and u.networks != args.networks for s in lines]
+        finals = sorted({s["best_genome"] for s in searches + longs if "best_genome" in s} | {seed_answer["genome"]})
+        say(f"[{t}] retraining {len(finals)} distinct final networks x {args.repeats} seeds")
+        lanes = max(1, min(args.parallel, len(finals)))
+        chunks = [finals[i::lanes] for i in range(lanes)]
+        with futures.ThreadPoolExecutor(max_workers=lanes) as pool:
+            answers = list(pool.map(lambda c: serve_once(args, t, c, "retrain", ["--repeats", str(args.repeats)]),
+                                    chunks))
+        retrain = {}
+        for chunk, chunk_answers in zip(chunks, answers):
+            for g, a in zip(chunk, chunk_answers):
+                retrain[g] = a
+        out["tasks"][t] = {"info": infos[t], "seed_network": seed_answer, "searches": searches, "long_searches": longs,
+                           "retrain": retrain}
+    wall = time.monotonic() - args.started
+    cpu_model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu_model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    out["meta"] = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                   "wall_seconds": wall, "cores": os.cpu_count(), "cpu": cpu_model, "machine": platform.platform(),
+                   "parallel": args.parallel, "seeds": args.seeds, "networks": args.networks,
+                   "long": {"task": args.long_task, "networks": args.long_networks, "seeds": args.long_seeds}
+                   if args.long_task else None,
+                   "repeats": args.repeats, "quick": args.quick, "methods": methods,
+                   "command": " ".join(sys.argv)}
+    path = os.path.join(args.out, "results.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(out, f)
+    os.replace(path + ".tmp", path)
+    say(f"search benchmark: results in {path} ({wall / 60:.1f} min)")
+    if args.render:
+        subprocess.run([sys.executable, os.path.join(HERE, "render_search.py"), path, "--out", args.render] +
+                       (["--images", args.images] if args.images else []), check=True)
+
+
+if __name__ == "__main__":
+    main()

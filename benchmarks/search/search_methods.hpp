@@ -1,0 +1,52 @@
+// The search-efficiency benchmark's evonas methods: how each row of the page
+// configures the library. Every method gets the library's defaults unless
+// its row says otherwise; nothing is tuned per task.
+//
+//   evolution  unseeded evolution with the library's defaults
+//   seeded     the same, starting from the task's human-designed network
+//   random     random search: every network a fresh random genome, same
+//              space, same trainer check, no selection
+//
+// Every method trains with common random numbers (JobSeeds::per_genome).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <evonas/evonas.hpp>
+
+namespace evonas::bench {
+
+/// How one method runs.
+struct MethodSetup {
+    RunOptions run;                         ///< evolution options inside
+    EvolutionOperators<Genome<LayerGene>> operators;  ///< empty members: the defaults
+    bool seeded = false;                    ///< start from the task's seed network
+};
+
+/// The method names `bench_search run --method` accepts.
+inline std::vector<std::string> method_names() { return {"evolution", "seeded", "random"}; }
+
+/// The setup of `method` for a search of `networks` networks with run seed `seed`.
+inline MethodSetup search_method(const std::string& method, std::uint64_t networks, std::uint64_t seed) {
+    MethodSetup m;
+    auto& evo = m.run.evolution;
+    evo.seed = seed;
+    evo.job_seeds = JobSeeds::per_genome;
+    evo.stop.max_evaluations = networks;
+    if (method == "seeded") {
+        m.seeded = true;
+    } else if (method == "random") {
+        // Never leave the initial random phase: the population is far larger
+        // than any budget (rejected draws count against the phase too).
+        evo.islands = 1;
+        evo.population = static_cast<std::size_t>(std::max<std::uint64_t>(1000, 100 * networks));
+        evo.tournament_size = 1;
+    } else if (method != "evolution") {
+        throw ConfigError("--method", "unknown method '" + method + "'");
+    }
+    return m;
+}
+
+}  // namespace evonas::bench

@@ -1,0 +1,154 @@
+"""Statistics of the search-efficiency benchmark, computed from the data
+(render_search.py uses them; test_search_stats.py checks them).
+
+Per search: the best-so-far validation accuracy after each trained network
+and the CPU seconds charged so far. Per method and budget: the mean of the
+searches' best with a 95% percentile-bootstrap band. Comparisons of evonas
+evolution with another method: a paired Wilcoxon signed-rank test when both
+are evonas searches (the same run seed gives them the same first random
+genomes), a Mann-Whitney U test otherwise; one-sided in the direction the
+Vargha-Delaney A12 effect size points; Holm-corrected over the family of
+comparisons (tasks x budgets x opponents). A verdict says one method beats
+the other only when the adjusted p < 0.05 and A12 >= 0.64 (or <= 0.36).
+"""
+import math
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+A12_BEATS = 0.64  # "medium" effect in Vargha & Delaney (2000)
+
+
+def best_so_far(networks):
+    """Best validation accuracy after each network (nan before the first ok one)."""
+    out, best = [], math.nan
+    for n in networks:
+        v = n.get("val")
+        if n.get("status") == "ok" and v is not None and (math.isnan(best) or v > best):
+            best = v
+        out.append(best)
+    return out
+
+
+def cpu_so_far(networks):
+    out, total = [], 0.0
+    for n in networks:
+        total += n.get("cpu", 0.0)
+        out.append(total)
+    return out
+
+
+def best_at(networks, budget):
+    """Best after the first `budget` networks (nan when none was ok)."""
+    curve = best_so_far(networks[:budget])
+    return curve[-1] if curve else math.nan
+
+
+def best_at_cpu(networks, seconds):
+    """Best among the networks whose training had ended by `seconds` of CPU
+    (a search that stopped earlier keeps its final best)."""
+    best = math.nan
+    for v, c in zip(best_so_far(networks), cpu_so_far(networks)):
+        if c > seconds:
+            break
+        best = v
+    return best
+
+
+def bootstrap_mean(values, resamples=10000, seed=12345, level=0.95):
+    """(mean, low, high): the mean with a percentile-bootstrap band."""
+    x = np.asarray([v for v in values if not math.isnan(v)], dtype=float)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    if len(x) == 1:
+        return float(x[0]), float(x[0]), float(x[0])
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def a12(x, y):
+    """Vargha-Delaney A12: P(X > Y) + P(X = Y) / 2 over all pairs."""
+    x = [v for v in x if not math.isnan(v)]
+    y = [v for v in y if not math.isnan(v)]
+    if not x or not y:
+        return math.nan
+    greater = sum(1 for a in x for b in y if a > b)
+    equal = sum(1 for a in x for b in y if a == b)
+    return (greater + 0.5 * equal) / (len(x) * len(y))
+
+
+def one_sided_p(x, y, paired, alternative):
+    """p of 'x greater than y' (alternative='greater') or 'less'."""
+    if paired:
+        pairs = [(a, b) for a, b in zip(x, y) if not (math.isnan(a) or math.isnan(b))]
+        d = [a - b for a, b in pairs]
+        if len(d) == 0 or all(v == 0 for v in d):
+            return 1.0
+        return float(stats.wilcoxon([a for a, _ in pairs], [b for _, b in pairs], alternative=alternative).pvalue)
+    x = [v for v in x if not math.isnan(v)]
+    y = [v for v in y if not math.isnan(v)]
+    if not x or not y:
+        return 1.0
+    if len(set(x) | set(y)) == 1:
+        return 1.0
+    return float(stats.mannwhitneyu(x, y, alternative=alternative).pvalue)
+
+
+def holm(pvalues):
+    """Holm-Bonferroni adjusted p-values, in the input's order."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda i: pvalues[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def compare(x, y, paired):
+    """Effect size and the one-sided p in the direction it points."""
+    effect = a12(x, y)
+    direction = "greater" if (math.isnan(effect) or effect >= 0.5) else "less"
+    return {"a12": effect, "direction": direction, "p": one_sided_p(x, y, paired, direction)}
+
+
+def verdict(comparison, adjusted_p):
+    """'beats', 'loses' or 'none' by the benchmark's rule."""
+    a = comparison["a12"]
+    if adjusted_p < ALPHA and not math.isnan(a):
+        if comparison["direction"] == "greater" and a >= A12_BEATS:
+            return "beats"
+        if comparison["direction"] == "less" and a <= 1 - A12_BEATS:
+            return "loses"
+    return "none"
+
+
+def fragility(values, reference):
+    """Share of searches whose final best is below the median of `reference`."""
+    ref = [v for v in reference if not math.isnan(v)]
+    vals = list(values)
+    if not ref or not vals:
+        return math.nan
+    median = float(np.median(ref))
+    return sum(1 for v in vals if math.isnan(v) or v < median) / len(vals)
+
+
+def time_to_reach(networks, target):
+    """(networks, CPU seconds) until the best first reaches `target`, or None."""
+    for i, (v, c) in enumerate(zip(best_so_far(networks), cpu_so_far(networks))):
+        if not math.isnan(v) and v >= target:
+            return i + 1, c
+    return None
+
+
+def median_or_none(values, total):
+    """Median over `total` searches where missing ones count as never (inf)."""
+    padded = sorted(values) + [math.inf] * (total - len(values))
+    if not padded:
+        return None
+    m = padded[(len(padded) - 1) // 2] if len(padded) % 2 else 0.5 * (padded[len(padded) // 2 - 1] + padded[len(padded) // 2])
+    return None if math.isinf(m) else m
