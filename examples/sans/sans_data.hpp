@@ -47,7 +47,7 @@ inline constexpr std::int64_t sans_points = 256;  ///< points of the q grid
 inline constexpr double sans_q_min = 0.001;       ///< 1/Angstrom
 inline constexpr double sans_q_max = 0.5;         ///< 1/Angstrom
 /// The human-designed seed network of the SANS example (genome text, in
-/// cnn_space(1)); the example and benchmarks/bench_sans_search start from it.
+/// cnn_space(1)); the example and the search benchmark (benchmarks/search) start from it.
 inline constexpr const char* sans_seed_genome =
     "conv(k=7,f=16) pool(k=2,s=2) conv(k=5,f=32) pool(k=2,s=2) | dense(u=64) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
 
