@@ -13,8 +13,8 @@
 // Units follow SasView: q in 1/Angstrom, lengths in Angstrom, SLD in
 // 1e-6/Angstrom^2, intensity in 1/cm. The pure model functions
 // (sans_models.hpp) return the model without background; generate_sans()
-// adds a flat background and counting noise and samples parameters from the
-// ranges documented at sample_sans_curve().
+// adds a flat background and counting noise and samples parameters from
+// SansRanges (sans_ranges.hpp), whose defaults follow real instruments.
 //
 // Randomness comes only from evonas::Rng (normal draws by Box-Muller), so a
 // seed gives the same curves everywhere; curve i depends only on (seed, i).
@@ -37,6 +37,7 @@
 
 #include "../common/dataset.hpp"
 #include "sans_models.hpp"
+#include "sans_ranges.hpp"
 
 namespace evonas::examples::sans {
 
@@ -76,7 +77,7 @@ inline std::vector<double> sans_q_grid() {
 struct SansCurve {
     SansModel model = SansModel::cylinder;
     std::vector<double> clean;  ///< model + background
-    std::vector<double> noisy;  ///< clean + counting noise
+    std::vector<double> noisy;  ///< clean with counting noise
     std::vector<std::pair<std::string, double>> parameters;
 
     /// The value of parameter `name`; throws ConfigError when absent.
@@ -88,64 +89,79 @@ struct SansCurve {
     }
 };
 
-/// A curve of `model` with parameters drawn from `rng`, on the grid `q`.
+namespace detail {
+
+inline double draw(Rng& rng, const Interval& r) { return rng.uniform(r.min, r.max); }
+inline double draw_log(Rng& rng, const Interval& r) { return log_uniform(rng, r.min, r.max); }
+
+}  // namespace detail
+
+/// The intensity (1/cm) one detector count stands for at q: the counts of
+/// a q bin are I(q) / this. It grows toward low q as (q_max/q)^exponent
+/// (fewer detector pixels per bin at small angles; see the README).
+inline double intensity_per_count(double q, double at_q_max, double exponent) {
+    return at_q_max * std::pow(sans_q_max / q, exponent);
+}
+
+/// A curve of `model` with parameters drawn from `rng` within `ranges`, on
+/// the grid `q` (any q > 0; sans_q_grid() for the data sets).
 ///
-/// Parameter ranges ("log" = uniform in log):
-///   all        background B: log 0.001..0.1 1/cm; noise level eps: 0.01..0.05
-///   cylinder   radius: log 10..60 A; length: log 150..1000 A;
-///              contrast: 1..6; volume fraction: log 0.002..0.05
-///   spherical  core radius: 20..80 A; 1..3 shells of 10..40 A; interface
-///   _sld       widths 4..20 A (5 sub-shells each); solvent SLD -0.5..6.4;
-///              core and shell SLDs = solvent +- 0.5..5, kept in -0.6..8;
-///              volume fraction: log 0.002..0.05
-///   gaussian   Rg: log 15..250 A; I(0): log 0.2..20 1/cm
-///   _chain
-///   correlation  correlation length L: log 20..200 A; Lorentz scale C: log
-///   _length      0.5..50 1/cm; Lorentz exponent m: 1.5..3; Porod exponent
-///                n: 2..4; Porod scale A = C q_c^n with the crossover q_c:
-///                log 0.0012..0.006 1/A (the Porod upturn is seen below q_c)
-///
-/// Counting noise: point i gets a Gaussian of variance I_i * u_i (Poisson-
-/// like: variance proportional to intensity), where u_i = B eps^2
-/// sqrt(q_max/q_i) is the intensity one count stands for: at high q, where
-/// I ~ B, the relative error is eps; at low q fewer detector pixels per q
-/// bin make each count stand for more intensity (typically 1% relative
-/// error at I = 1 1/cm and q = 0.001).
-inline SansCurve sample_sans_curve(SansModel model, Rng& rng, std::span<const double> q) {
+/// Every curve: a flat background B (log-uniform in ranges.background) and
+/// the intensity one count stands for at q_max, u (log-uniform in
+/// ranges.intensity_per_count). Point i's counts are Poisson with mean
+/// I_i / u_i, u_i = intensity_per_count(q_i, u, ranges.count_exponent), and
+/// the noisy intensity is counts * u_i: the variance is I_i u_i, as for the
+/// counting statistics of a reduced SANS curve. Parameter names (as in
+/// sasmodels where it has the model; see the README's mapping):
+///   cylinder            radius, length, contrast, scale (volume fraction)
+///   spherical_sld       core_radius, core_sld, shells, solvent_sld, scale,
+///                       shellK_thickness, shellK_sld, interfaceK_width
+///                       (K = 1.., one interface more than shells), nu,
+///                       interface_steps, total_radius
+///   gaussian_chain      rg, scale (I(0))
+///   correlation_length  porod_scale, porod_exponent, lorentz_scale,
+///                       correlation_length, lorentz_exponent, crossover
+///   all                 background, intensity_per_count
+/// Throws ConfigError when `ranges` is invalid (SansRanges::validate).
+inline SansCurve sample_sans_curve(SansModel model, Rng& rng, std::span<const double> q, const SansRanges& ranges) {
+    ranges.validate();
     SansCurve c;
     c.model = model;
     c.clean.resize(q.size());
     auto& p = c.parameters;
-    const double background = log_uniform(rng, 0.001, 0.1);
-    const double eps = rng.uniform(0.01, 0.05);
+    const double background = detail::draw_log(rng, ranges.background);
+    const double per_count = detail::draw_log(rng, ranges.intensity_per_count);
     switch (model) {
         case SansModel::cylinder: {
-            const double radius = log_uniform(rng, 10.0, 60.0);
-            const double length = log_uniform(rng, 150.0, 1000.0);
-            const double contrast = rng.uniform(1.0, 6.0);
-            const double scale = log_uniform(rng, 0.002, 0.05);
+            const double radius = detail::draw_log(rng, ranges.cylinder_radius);
+            const double length = detail::draw_log(rng, ranges.cylinder_length);
+            const double contrast = detail::draw(rng, ranges.cylinder_contrast);
+            const double scale = detail::draw_log(rng, ranges.volume_fraction);
             p = {{"radius", radius}, {"length", length}, {"contrast", contrast}, {"scale", scale}};
             for (std::size_t i = 0; i < q.size(); ++i) c.clean[i] = cylinder_intensity(q[i], radius, length, contrast, scale);
             break;
         }
         case SansModel::spherical_sld: {
             SphericalSldProfile profile;
-            profile.solvent_sld = rng.uniform(-0.5, 6.4);
+            profile.nu = ranges.interface_nu;
+            profile.interface_steps = ranges.interface_steps;
+            profile.solvent_sld = detail::draw(rng, ranges.solvent_sld);
+            const auto& limits = ranges.material_sld;
             const auto layer_sld = [&] {
-                const double offset = rng.uniform(0.5, 5.0);
+                const double offset = detail::draw(rng, ranges.sld_offset);
                 double sld = profile.solvent_sld + (rng.chance(0.5) ? offset : -offset);
-                if (sld < -0.6 || sld > 8.0) sld = 2.0 * profile.solvent_sld - sld;  // the other side
-                return std::clamp(sld, -0.6, 8.0);  // real materials: about -0.6 (H2O) to 8
+                if (sld < limits.min || sld > limits.max) sld = 2.0 * profile.solvent_sld - sld;  // the other side
+                return std::clamp(sld, limits.min, limits.max);
             };
-            profile.core_radius = rng.uniform(20.0, 80.0);
+            profile.core_radius = detail::draw(rng, ranges.core_radius);
             profile.core_sld = layer_sld();
-            const auto shells = static_cast<std::size_t>(1 + rng.index(3));
+            const auto shells = static_cast<std::size_t>(1 + rng.index(static_cast<std::size_t>(ranges.max_shells)));
             for (std::size_t s = 0; s < shells; ++s) {
-                profile.shell_thickness.push_back(rng.uniform(10.0, 40.0));
+                profile.shell_thickness.push_back(detail::draw(rng, ranges.shell_thickness));
                 profile.shell_sld.push_back(layer_sld());
             }
-            for (std::size_t s = 0; s <= shells; ++s) profile.interface_width.push_back(rng.uniform(4.0, 20.0));
-            const double scale = log_uniform(rng, 0.002, 0.05);
+            for (std::size_t s = 0; s <= shells; ++s) profile.interface_width.push_back(detail::draw(rng, ranges.interface_width));
+            const double scale = detail::draw_log(rng, ranges.volume_fraction);
             p = {{"core_radius", profile.core_radius}, {"core_sld", profile.core_sld},
                  {"shells", static_cast<double>(shells)}, {"solvent_sld", profile.solvent_sld}, {"scale", scale}};
             for (std::size_t s = 0; s < shells; ++s) {
@@ -155,26 +171,31 @@ inline SansCurve sample_sans_curve(SansModel model, Rng& rng, std::span<const do
             for (std::size_t s = 0; s <= shells; ++s) {
                 p.emplace_back(fmt::format("interface{}_width", s + 1), profile.interface_width[s]);
             }
-            const auto steps = profile.steps();
-            p.emplace_back("total_radius", steps.back().radius);
+            p.emplace_back("nu", profile.nu);
+            p.emplace_back("interface_steps", static_cast<double>(profile.interface_steps));
+            const auto segments = profile.segments();
+            const double r = segments.back().outer;
+            p.emplace_back("total_radius", r);
+            const double volume = 4.0 / 3.0 * std::numbers::pi * r * r * r;
             for (std::size_t i = 0; i < q.size(); ++i) {
-                c.clean[i] = core_multi_shell_intensity(q[i], steps, profile.solvent_sld, scale);
+                const double f = graded_sphere_amplitude(q[i], segments, profile.solvent_sld);
+                c.clean[i] = scale / volume * f * f * detail::intensity_unit;
             }
             break;
         }
         case SansModel::gaussian_chain: {
-            const double rg = log_uniform(rng, 15.0, 250.0);
-            const double scale = log_uniform(rng, 0.2, 20.0);
+            const double rg = detail::draw_log(rng, ranges.radius_of_gyration);
+            const double scale = detail::draw_log(rng, ranges.chain_forward_intensity);
             p = {{"rg", rg}, {"scale", scale}};
             for (std::size_t i = 0; i < q.size(); ++i) c.clean[i] = debye_intensity(q[i], rg, scale);
             break;
         }
         case SansModel::correlation_length: {
-            const double length = log_uniform(rng, 20.0, 200.0);
-            const double lorentz_scale = log_uniform(rng, 0.5, 50.0);
-            const double m = rng.uniform(1.5, 3.0);
-            const double n = rng.uniform(2.0, 4.0);
-            const double crossover = log_uniform(rng, 0.0012, 0.006);
+            const double length = detail::draw_log(rng, ranges.correlation_length);
+            const double lorentz_scale = detail::draw_log(rng, ranges.lorentz_scale);
+            const double m = detail::draw(rng, ranges.lorentz_exponent);
+            const double n = detail::draw(rng, ranges.porod_exponent);
+            const double crossover = detail::draw_log(rng, ranges.porod_crossover);
             const double porod_scale = lorentz_scale * std::pow(crossover, n);
             p = {{"porod_scale", porod_scale}, {"porod_exponent", n},        {"lorentz_scale", lorentz_scale},
                  {"correlation_length", length}, {"lorentz_exponent", m}, {"crossover", crossover}};
@@ -185,22 +206,28 @@ inline SansCurve sample_sans_curve(SansModel model, Rng& rng, std::span<const do
         }
     }
     p.emplace_back("background", background);
-    p.emplace_back("noise", eps);
+    p.emplace_back("intensity_per_count", per_count);
     c.noisy.resize(q.size());
     for (std::size_t i = 0; i < q.size(); ++i) {
         c.clean[i] += background;
-        const double per_count = background * eps * eps * std::sqrt(sans_q_max / q[i]);
-        c.noisy[i] = c.clean[i] + std::sqrt(c.clean[i] * per_count) * standard_normal(rng);
+        const double u = intensity_per_count(q[i], per_count, ranges.count_exponent);
+        c.noisy[i] = static_cast<double>(poisson(rng, c.clean[i] / u)) * u;
     }
     return c;
 }
 
+/// sample_sans_curve with the default ranges (SansRanges{}).
+inline SansCurve sample_sans_curve(SansModel model, Rng& rng, std::span<const double> q) {
+    return sample_sans_curve(model, rng, q, SansRanges{});
+}
+
 /// Raw noisy curves: shape [4 * n_per_class, 256] (float32 I(q) in 1/cm on
 /// sans_q_grid()), labels i % 4 (classes interleaved, so every prefix is
-/// balanced). Curve i is drawn from Rng(derive_seed(seed, i)), so it does
-/// not depend on n_per_class.
-inline Dataset generate_sans(std::int64_t n_per_class, std::uint64_t seed) {
+/// balanced). Curve i is drawn from Rng(derive_seed(seed, i)) within
+/// `ranges`, so it does not depend on n_per_class.
+inline Dataset generate_sans(std::int64_t n_per_class, std::uint64_t seed, const SansRanges& ranges) {
     if (n_per_class < 1) throw ConfigError("generate_sans.n_per_class", fmt::format("must be positive, got {}", n_per_class));
+    ranges.validate();
     const auto q = sans_q_grid();
     Dataset d;
     const std::int64_t n = n_per_class * sans_classes;
@@ -211,12 +238,17 @@ inline Dataset generate_sans(std::int64_t n_per_class, std::uint64_t seed) {
     for (std::int64_t i = 0; i < n; ++i) {
         Rng rng(derive_seed(seed, static_cast<std::uint64_t>(i)));
         const auto label = i % sans_classes;
-        const auto curve = sample_sans_curve(static_cast<SansModel>(label), rng, q);
+        const auto curve = sample_sans_curve(static_cast<SansModel>(label), rng, q, ranges);
         auto out = d.sample(i);
         for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<float>(curve.noisy[k]);
         d.labels[static_cast<std::size_t>(i)] = label;
     }
     return d;
+}
+
+/// generate_sans with the default ranges (SansRanges{}).
+inline Dataset generate_sans(std::int64_t n_per_class, std::uint64_t seed) {
+    return generate_sans(n_per_class, seed, SansRanges{});
 }
 
 /// One curve's network input: log10 of the intensities, each clamped from

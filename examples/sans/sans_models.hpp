@@ -2,7 +2,11 @@
 // as pure functions of q (no background, no noise, no randomness).
 //
 // Units follow SasView: q in 1/Angstrom, lengths in Angstrom, scattering
-// length densities (SLD) in 1e-6/Angstrom^2, intensity in 1/cm.
+// length densities (SLD) in 1e-6/Angstrom^2, intensity in 1/cm. Each model
+// is sasmodels' model of the same kind (SasView's model library: cylinder,
+// spherical_sld, mono_gauss_coil, correlation_length), and ctest
+// sans_physics_vs_sasmodels compares them with it on the example's q grid
+// (examples/sans/README.md says how the parameters map).
 #pragma once
 
 #include <algorithm>
@@ -167,66 +171,135 @@ inline double core_multi_shell_intensity(double q, std::span<const SldStep> step
     return scale / v_total * amplitude * amplitude * detail::intensity_unit;
 }
 
-/// A sphere with shells and graded interfaces (SasView's "spherical_sld"
-/// idea): a flat core, then for each shell an interface in which the SLD
-/// changes smoothly (an error-function profile) from the previous layer's
-/// SLD to the shell's, then the shell's flat part; a last interface leads to
-/// the solvent. Each interface is approximated by `sub_shells` thin flat
-/// sub-shells.
+/// One piece of a radial SLD profile in which the SLD changes linearly with
+/// the radius, from `sld_inner` at `inner` to `sld_outer` at `outer` (equal
+/// SLDs for a flat layer). Radii in Angstrom, SLD in 1e-6/A^2.
+struct SldSegment {
+    double inner = 0;
+    double outer = 0;
+    double sld_inner = 0;
+    double sld_outer = 0;
+};
+
+namespace detail {
+
+/// (2x sin x - (x^2 - 2) cos x - 2) / x^4: with 3 V(r) r it is the integral
+/// of 4 pi r'^3 sin(q r')/(q r') from 0 to r (x = q r), the part of a
+/// linearly graded layer's amplitude that grows with the radius. The power
+/// series below x = 0.5 avoids cancelling digits near 0 (1/4 at x = 0).
+inline double sphere_linear_amplitude(double x) {
+    const double y = x * x;
+    if (y < 0.25) {
+        return 0.25 + y * (-1.0 / 36.0 + y * (1.0 / 960.0 + y * (-1.0 / 50400.0 + y * (1.0 / 4354560.0 - y / 558835200.0))));
+    }
+    return (2.0 * x * std::sin(x) - (y - 2.0) * std::cos(x) - 2.0) / (y * y);
+}
+
+}  // namespace detail
+
+/// Amplitude of a sphere whose SLD follows `segments` (radii increasing;
+/// outside them the solvent) in a solvent of SLD `solvent_sld`:
+/// F(q) = integral of 4 pi (rho(r) - rho_solvent) r^2 sin(qr)/(qr) dr, exact
+/// for piecewise linear rho. In 1e-6/A^2 * A^3.
+inline double graded_sphere_amplitude(double q, std::span<const SldSegment> segments, double solvent_sld) {
+    // Per radius r: V(r) 3 j1(qr)/(qr) integrates a constant SLD from 0 to
+    // r, 3 V(r) r sphere_linear_amplitude(qr) an SLD growing like r.
+    struct Terms {
+        double flat, graded;
+    };
+    const auto terms = [&](double r) -> Terms {
+        const double volume = 4.0 / 3.0 * std::numbers::pi * r * r * r;
+        return {volume * sphere_amplitude(q * r), 3.0 * volume * r * detail::sphere_linear_amplitude(q * r)};
+    };
+    double amplitude = 0.0;
+    double r_last = -1.0;
+    Terms in{}, out{};
+    for (const auto& s : segments) {
+        in = s.inner == r_last ? out : terms(s.inner);  // contiguous segments share a radius
+        out = terms(s.outer);
+        r_last = s.outer;
+        // rho(r) - rho_solvent = c + slope r inside the segment.
+        const double slope = s.outer > s.inner ? (s.sld_outer - s.sld_inner) / (s.outer - s.inner) : 0.0;
+        const double c = s.sld_inner - solvent_sld - slope * s.inner;
+        amplitude += c * (out.flat - in.flat) + slope * (out.graded - in.graded);
+    }
+    return amplitude;
+}
+
+/// A sphere with shells and graded interfaces, sasmodels' "spherical_sld"
+/// with error-function interfaces: a flat core, then after the core and
+/// after each shell an interface in which the SLD goes from that layer's
+/// SLD to the next layer's (the last one: to the solvent's) along
+/// erf(nu (2z - 1) / sqrt 2), z = 0..1 across the interface, normalised to
+/// run exactly from one SLD to the other. Each interface is `interface_steps`
+/// linear pieces through that curve, as in sasmodels (its n_steps).
 struct SphericalSldProfile {
     double core_radius = 50;                ///< Angstrom
     double core_sld = 1;                    ///< 1e-6/A^2
     std::vector<double> shell_thickness;    ///< flat part of each shell, Angstrom
     std::vector<double> shell_sld;          ///< same size as shell_thickness
-    std::vector<double> interface_width;    ///< shells + 1 widths (the last one before the solvent); 0 = sharp
+    std::vector<double> interface_width;    ///< shells + 1 widths (after the core, after each shell); 0 = sharp
     double solvent_sld = 6.36;              ///< D2O
-    int sub_shells = 5;                     ///< thin shells per interface
+    double nu = 2.5;                        ///< steepness of the erf interfaces (sasmodels' default)
+    int interface_steps = 35;               ///< linear pieces per interface (sasmodels' default n_steps)
 
-    /// The equivalent step profile. Throws ConfigError on mismatched sizes
-    /// or non-positive lengths.
-    std::vector<SldStep> steps() const {
+    /// The radial profile as contiguous segments from radius 0 to the outer
+    /// radius. Throws ConfigError on mismatched sizes, non-positive lengths
+    /// or fewer than 1 step per interface.
+    std::vector<SldSegment> segments() const {
         if (shell_sld.size() != shell_thickness.size()) {
             throw ConfigError("SphericalSldProfile.shell_sld", "needs one SLD per shell thickness");
         }
         if (!interface_width.empty() && interface_width.size() != shell_thickness.size() + 1) {
             throw ConfigError("SphericalSldProfile.interface_width",
-                              fmt::format("needs {} widths (one per shell and one before the solvent), got {}",
+                              fmt::format("needs {} widths (one after the core and after each shell), got {}",
                                           shell_thickness.size() + 1, interface_width.size()));
         }
         if (core_radius <= 0) throw ConfigError("SphericalSldProfile.core_radius", "must be positive");
-        if (sub_shells < 1) throw ConfigError("SphericalSldProfile.sub_shells", "must be at least 1");
-        std::vector<SldStep> out;
-        double r = core_radius;
-        double previous = core_sld;
-        out.push_back({r, core_sld});
-        constexpr double nu = 1.5;  // steepness of the erf profile across the interface
-        const auto graded = [&](double width, double from, double to) {
+        if (interface_steps < 1) throw ConfigError("SphericalSldProfile.interface_steps", "must be at least 1");
+        if (nu <= 0) throw ConfigError("SphericalSldProfile.nu", "must be positive");
+        std::vector<SldSegment> out;
+        double r = 0.0;
+        // erf profile normalised to run from 0 at z = 0 to 1 at z = 1.
+        const double norm = std::erf(nu / std::numbers::sqrt2);
+        const auto blend = [&](double z) { return 0.5 + std::erf(nu / std::numbers::sqrt2 * (2.0 * z - 1.0)) / (2.0 * norm); };
+        const auto layer = [&](double thickness, double sld, double width, double next_sld) {
+            out.push_back({r, r + thickness, sld, sld});
+            r += thickness;
             if (width <= 0) return;
-            for (int k = 0; k < sub_shells; ++k) {
-                const double t = (k + 0.5) / sub_shells;  // sub-shell centre, 0..1 across the interface
-                const double s = (std::erf(nu * (2.0 * t - 1.0)) + std::erf(nu)) / (2.0 * std::erf(nu));
-                r += width / sub_shells;
-                out.push_back({r, from + (to - from) * s});
+            double sld_in = sld;
+            for (int k = 1; k <= interface_steps; ++k) {
+                const double sld_out = sld + (next_sld - sld) * blend(static_cast<double>(k) / interface_steps);
+                out.push_back({r, r + width / interface_steps, sld_in, sld_out});
+                r += width / interface_steps;
+                sld_in = sld_out;
             }
         };
+        const auto width = [&](std::size_t i) { return interface_width.empty() ? 0.0 : interface_width[i]; };
+        const auto sld_after = [&](std::size_t i) { return i < shell_sld.size() ? shell_sld[i] : solvent_sld; };
+        layer(core_radius, core_sld, width(0), sld_after(0));
         for (std::size_t i = 0; i < shell_thickness.size(); ++i) {
             if (shell_thickness[i] <= 0) {
                 throw ConfigError(fmt::format("SphericalSldProfile.shell_thickness[{}]", i), "must be positive");
             }
-            graded(interface_width.empty() ? 0.0 : interface_width[i], previous, shell_sld[i]);
-            r += shell_thickness[i];
-            out.push_back({r, shell_sld[i]});
-            previous = shell_sld[i];
+            layer(shell_thickness[i], shell_sld[i], width(i + 1), sld_after(i + 1));
         }
-        graded(interface_width.empty() ? 0.0 : interface_width.back(), previous, solvent_sld);
         return out;
     }
+
+    /// The outer radius: core, shells and interfaces, Angstrom.
+    double outer_radius() const { return segments().back().outer; }
 };
 
-/// Spherical SLD model: core_multi_shell_intensity of profile.steps().
+/// Spherical SLD model (sasmodels' spherical_sld): I(q) = scale / V F^2 * 1e-4,
+/// F = graded_sphere_amplitude of profile.segments(), V the volume out to the
+/// outer radius (scale is the volume fraction of those spheres).
 inline double spherical_sld_intensity(double q, const SphericalSldProfile& profile, double scale) {
-    const auto steps = profile.steps();
-    return core_multi_shell_intensity(q, steps, profile.solvent_sld, scale);
+    const auto segments = profile.segments();
+    const double r = segments.back().outer;
+    const double volume = 4.0 / 3.0 * std::numbers::pi * r * r * r;
+    const double f = graded_sphere_amplitude(q, segments, profile.solvent_sld);
+    return scale / volume * f * f * detail::intensity_unit;
 }
 
 /// Gaussian polymer chain (Debye function): I(q) = scale * 2 (e^-x + x - 1) / x^2,
