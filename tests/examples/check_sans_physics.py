@@ -14,8 +14,9 @@ fails, naming the model, the parameters and the worst relative error, when:
 - the model alone (no background) differs by more than 1% at any q, except
   for the cylinder where q L / 2 > 80: there sasmodels' 76-point
   orientation average no longer resolves the length factor's oscillations
-  (it is off by up to ~20% at q L / 2 = 250), so the generator's cylinder
-  is compared with an adaptive integral (scipy) instead, to 0.1%;
+  (over 500 draws it is off by up to 20% there), so the generator's
+  cylinder is compared with an adaptive integral (scipy) instead, to 0.1%,
+  at every 8th such q (the quadrature is slow in Python);
 - the generator's default ranges (SansRanges) differ from the copy in
   make_sans_sasmodels.py (RANGES), from which the sasmodels curves are drawn.
 
