@@ -279,24 +279,44 @@ inline void print_comparison(const Comparison& c, const SearchSpace& space, cons
     fmt::print("run directory: {} (lineage.jsonl, checkpoint.json, best.txt, models/, best_model.pt)\n", o.run_dir);
 }
 
-/// Accuracy, balanced accuracy and per-class recall of a saved model on
+/// Accuracy, balanced accuracy, per-class recall and the confusion matrix
+/// (rows: true class, columns: predicted class, counts) of a saved model on
 /// `data`; printed.
 inline libtorch::Evaluation print_model_evaluation(const std::filesystem::path& model_file, const SearchSpace& space,
                                                    const libtorch::Dataset& data,
                                                    const std::vector<std::string>& class_names = {}) {
     const auto model = libtorch::load_model(model_file, space);
     const auto e = libtorch::evaluate_network(model.net, data);
-    const auto predicted = libtorch::predict(model.net, data.inputs).to(torch::kCPU);
-    const auto labels = data.labels.to(torch::kCPU);
+    const auto predicted = libtorch::predict(model.net, data.inputs).to(torch::kCPU).to(torch::kInt64).contiguous();
+    const auto labels = data.labels.to(torch::kCPU).to(torch::kInt64).contiguous();
     fmt::print("model {} on {} samples: accuracy {:.4f}, balanced accuracy {:.4f}, loss {:.4f}\n", model_file.string(),
                data.size(), e.accuracy, e.balanced_accuracy, e.loss);
-    for (std::int64_t k = 0; k < data.classes; ++k) {
-        const auto in_class = labels.eq(k);
-        const auto total = in_class.sum().item<std::int64_t>();
-        const auto right = (in_class & predicted.eq(k)).sum().item<std::int64_t>();
-        const auto name = static_cast<std::size_t>(k) < class_names.size() ? class_names[static_cast<std::size_t>(k)]
-                                                                           : fmt::format("class {}", k);
-        fmt::print("  {:<20} {:>6} samples, recall {:.4f}\n", name, total, total ? double(right) / double(total) : 0.0);
+    const auto k = static_cast<std::size_t>(data.classes);
+    std::vector<std::string> names(k);
+    for (std::size_t c = 0; c < k; ++c) names[c] = c < class_names.size() ? class_names[c] : fmt::format("class {}", c);
+    std::vector<std::vector<std::int64_t>> confusion(k, std::vector<std::int64_t>(k, 0));
+    const auto* truth = labels.data_ptr<std::int64_t>();
+    const auto* guess = predicted.data_ptr<std::int64_t>();
+    for (std::int64_t i = 0; i < labels.numel(); ++i) {
+        const auto t = static_cast<std::size_t>(truth[i]), g = static_cast<std::size_t>(guess[i]);
+        if (t < k && g < k) ++confusion[t][g];
+    }
+    for (std::size_t c = 0; c < k; ++c) {
+        std::int64_t total = 0;
+        for (auto n : confusion[c]) total += n;
+        fmt::print("  {:<20} {:>6} samples, recall {:.4f}\n", names[c], total,
+                   total ? double(confusion[c][c]) / double(total) : 0.0);
+    }
+    // Column headers are the class indices, so wide names do not stretch the table.
+    fmt::print("confusion matrix (rows: true class, columns: predicted class {}):\n",
+               k > 0 ? fmt::format("0..{}", k - 1) : std::string("-"));
+    fmt::print("  {:<22}", "");
+    for (std::size_t c = 0; c < k; ++c) fmt::print(" {:>6}", c);
+    fmt::print("\n");
+    for (std::size_t t = 0; t < k; ++t) {
+        fmt::print("  {:<22}", fmt::format("{} {}", t, names[t]));
+        for (std::size_t g = 0; g < k; ++g) fmt::print(" {:>6}", confusion[t][g]);
+        fmt::print("\n");
     }
     return e;
 }

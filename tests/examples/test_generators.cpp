@@ -215,11 +215,14 @@ TEST_CASE("Spherical SLD: uniform profiles reduce to a sphere, graded interfaces
     p.shell_sld = {2.0, 2.0};
     p.interface_width = {10, 5, 8};
     p.solvent_sld = 6.0;
-    const auto steps = p.steps();
-    CHECK(steps.size() == 1 + 2 * (1 + 5) + 5);
-    CHECK(steps.back().radius == Approx(40 + 15 + 25 + 10 + 5 + 8));
-    // The last interface runs from 2 to the solvent's 6 monotonically.
-    for (std::size_t k = steps.size() - 5; k < steps.size(); ++k) CHECK(steps[k].sld > steps[k - 1].sld);
+    const auto segments = p.segments();
+    CHECK(segments.size() == 3 * (1 + 35));  // a flat part and 35 linear pieces per layer
+    CHECK(p.outer_radius() == Approx(40 + 15 + 25 + 10 + 5 + 8));
+    for (std::size_t k = 1; k < segments.size(); ++k) CHECK(segments[k].inner == segments[k - 1].outer);
+    // The last interface runs from 2 to the solvent's 6, monotonically, along erf.
+    CHECK(segments[segments.size() - 35].sld_inner == 2.0);
+    CHECK(segments.back().sld_outer == Approx(6.0).epsilon(1e-12));
+    for (std::size_t k = segments.size() - 35; k < segments.size(); ++k) CHECK(segments[k].sld_outer > segments[k].sld_inner);
     // Same SLD everywhere inside a sharp surface: a homogeneous sphere of the total radius.
     auto sharp = p;
     sharp.interface_width = {10, 5, 0};
@@ -241,13 +244,35 @@ TEST_CASE("Spherical SLD: uniform profiles reduce to a sphere, graded interfaces
     CHECK(graded_sum < 0.5 * sharp_sum);
     // The same excess scattering length at low q (scale is a volume
     // fraction of particles out to the outer radius, hence the R^3).
-    const double r_graded = graded.steps().back().radius;
-    const double r_middle = middle.steps().back().radius;
-    CHECK(sans::spherical_sld_intensity(1e-4, graded, 0.02) * std::pow(r_graded, 3) ==
-          Approx(sans::spherical_sld_intensity(1e-4, middle, 0.02) * std::pow(r_middle, 3)).epsilon(0.03));
+    CHECK(sans::spherical_sld_intensity(1e-4, graded, 0.02) * std::pow(graded.outer_radius(), 3) ==
+          Approx(sans::spherical_sld_intensity(1e-4, middle, 0.02) * std::pow(middle.outer_radius(), 3)).epsilon(0.03));
     auto bad = p;
     bad.interface_width = {1};
-    CHECK_THROWS_AS(bad.steps(), ConfigError);
+    CHECK_THROWS_AS(bad.segments(), ConfigError);
+    bad = p;
+    bad.interface_steps = 0;
+    CHECK_THROWS_AS(bad.segments(), ConfigError);
+}
+
+TEST_CASE("Spherical SLD: a linear SLD ramp's amplitude is its integral", "[examples][sans]") {
+    // One ramp from SLD 1 at r = 30 to 5 at r = 50 inside a core of SLD 3,
+    // solvent 0, against the same profile cut into 20000 flat steps.
+    const std::vector<sans::SldSegment> ramp{{0, 30, 3, 3}, {30, 50, 1, 5}};
+    std::vector<sans::SldStep> steps{{30, 3}};
+    const int n = 20000;
+    for (int k = 0; k < n; ++k) steps.push_back({30 + 20.0 * (k + 1) / n, 1 + 4.0 * (k + 0.5) / n});
+    const double volume = 4.0 / 3.0 * std::numbers::pi * 50 * 50 * 50;
+    for (double q : {1e-4, 0.003, 0.02, 0.1, 0.3, 0.5}) {
+        const double f = sans::graded_sphere_amplitude(q, ramp, 0.0);
+        const double stepped = sans::core_multi_shell_intensity(q, steps, 0.0, 1.0);
+        INFO("q " << q);
+        CHECK(f * f / volume * 1e-4 == Approx(stepped).epsilon(1e-6));
+    }
+    // The series (below x = 0.5) and the closed form of the ramp term, against
+    // 40-digit values (mpmath) on both sides of the hand-over.
+    CHECK(sans::detail::sphere_linear_amplitude(0.5 - 1e-9) == Approx(0.24312035062494470597).epsilon(1e-13));
+    CHECK(sans::detail::sphere_linear_amplitude(0.5 + 1e-9) == Approx(0.24312035057042340524).epsilon(1e-13));
+    CHECK(sans::detail::sphere_linear_amplitude(0.0) == 0.25);
 }
 
 TEST_CASE("Cylinder: cross-section minimum at the J1 zero qR = 3.832", "[examples][sans]") {
@@ -309,16 +334,22 @@ TEST_CASE("generate_sans: shapes, balance, finite values, determinism", "[exampl
     CHECK(d.shape == std::vector<std::int64_t>{100, 256});
     check_generated(d, 4, 25);
     CHECK(d.class_names == sans::sans_class_names());
-    CHECK(std::all_of(d.data.begin(), d.data.end(), [](float v) { return v > 0.0f; }));
+    // Counts are Poisson: no negative intensity; a zero only where a curve
+    // is faint at low q (the preprocessing clamps it), so hardly ever.
+    CHECK(std::all_of(d.data.begin(), d.data.end(), [](float v) { return v >= 0.0f; }));
+    CHECK(std::count(d.data.begin(), d.data.end(), 0.0f) <= 2);
     CHECK(d.data == sans::generate_sans(25, 42).data);
     CHECK(d.data != sans::generate_sans(25, 43).data);
     // Curve i depends only on (seed, i): a smaller set is a prefix.
     const auto small = sans::generate_sans(5, 42);
     CHECK(std::equal(small.data.begin(), small.data.end(), d.data.begin()));
-    // Intensities in a physical range (1/cm): above the smallest background, below 1e4.
-    const auto [lo, hi] = std::minmax_element(d.data.begin(), d.data.end());
-    CHECK(*lo > 5e-4f);
-    CHECK(*hi < 1e4f);
+    // Intensities in a physical range (1/cm): at high q near the background
+    // (0.05 .. 1), nowhere above 1e4.
+    for (std::int64_t i = 0; i < d.size(); ++i) {
+        const auto curve = d.sample(i);
+        CHECK(curve.back() > 0.03f);
+        CHECK(*std::max_element(curve.begin(), curve.end()) < 1e4f);
+    }
     CHECK_THROWS_AS(sans::generate_sans(0, 1), ConfigError);
 }
 
