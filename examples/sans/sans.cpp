@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
 
     return ex::run_main([&] {
         const auto space = evonas::cnn_space(1);
+        if (ex::export_if_asked(o, &space)) return 0;
         if (!evaluate.empty()) {
             if (x_file.empty() || y_file.empty()) throw evonas::ConfigError("--evaluate", "needs --x and --y");
             const auto raw = read_raw_curves(x_file, y_file);
