@@ -2,7 +2,9 @@
 // npy) share: the command-line options common to all, turning a generator's
 // Dataset into tensors, a plain progress printer, and the end of every
 // program: evolve from a seed network, then compare seed and evolved best
-// on a held-out test split in one table.
+// on a held-out test split in one table, and write the best network for
+// C++ (best_model.pt) and Python (best_model.ts.pt); --export DIR turns a
+// saved model into files for Python users.
 //
 // Needs evonas::libtorch and CLI11.
 #pragma once
@@ -45,6 +47,8 @@ struct CommonOptions {
     int threads_per_worker = 1;       ///< LibTorch intra-op threads per worker
     std::string device = "cpu";
     bool quiet = false;
+    std::string export_dir;           ///< --export: write a saved model for Python here, then exit
+    std::string export_model;         ///< --model: the model file to export (default: run_dir/best_model.pt)
 };
 
 /// Adds the common options, with help text, to `app`.
@@ -77,6 +81,12 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_flag("--resume", o.resume, "continue the run in --run-dir (finished networks are not retrained)")->group(f);
     app.add_flag("--overwrite", o.overwrite, "delete a previous run in --run-dir and start afresh")->group(f);
     app.add_flag("-q,--quiet", o.quiet, "print only the final table")->group(f);
+    const auto* e = "Export for Python (no search)";
+    app.add_option("--export", o.export_dir,
+                   "write the model of --model as DIR/model.ts.pt (TorchScript: torch.jit.load), DIR/model.py and "
+                   "DIR/model_weights.pt (PyTorch source and weights), then exit")
+        ->group(e);
+    app.add_option("--model", o.export_model, "the model file --export reads (default: RUN_DIR/best_model.pt)")->group(e);
 }
 
 /// A generator's data set as LibTorch tensors (copied).
@@ -145,6 +155,7 @@ struct Comparison {
     NetworkReport seed, best;
     EvolutionResult<Genome<LayerGene>> result;
     std::filesystem::path best_model;  ///< run_dir / "best_model.pt"
+    std::filesystem::path best_torchscript;  ///< run_dir / "best_model.ts.pt"
 };
 
 namespace detail {
@@ -252,6 +263,8 @@ inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<Laye
     c.best = report("evolved", c.result.best->id, c.result.best->genome, &c.result.best->fitness);
     c.best_model = run_dir / "best_model.pt";
     libtorch::save_model(c.best_model, c.best.model, space);
+    c.best_torchscript = run_dir / "best_model.ts.pt";
+    libtorch::export_torchscript(c.best.model, space, c.best_torchscript);
     return c;
 }
 
@@ -276,7 +289,9 @@ inline void print_comparison(const Comparison& c, const SearchSpace& space, cons
                "stopped by {}\n",
                n.finished, n.ok, n.failed, n.timed_out, n.invalid, n.duplicates, c.result.elapsed_seconds,
                c.result.stop_reason);
-    fmt::print("run directory: {} (lineage.jsonl, checkpoint.json, best.txt, models/, best_model.pt)\n", o.run_dir);
+    fmt::print("run directory: {} (lineage.jsonl, checkpoint.json, best.txt, models/, best_model.pt, best_model.ts.pt)\n",
+               o.run_dir);
+    fmt::print("in Python: torch.jit.load(\"{}\")\n", c.best_torchscript.string());
 }
 
 /// Accuracy, balanced accuracy, per-class recall and the confusion matrix
@@ -319,6 +334,53 @@ inline libtorch::Evaluation print_model_evaluation(const std::filesystem::path& 
         fmt::print("\n");
     }
     return e;
+}
+
+namespace detail {
+
+/// The CNN space a model file was saved for, from its "space" entry
+/// ("cnn1d" -> cnn_space(1), ...), for programs whose space follows the data.
+inline SearchSpace model_file_space(const std::filesystem::path& file) {
+    const auto bytes = read_text_file(file, "model file");
+    torch::IValue value;
+    try {
+        value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
+    } catch (const c10::Error& e) {
+        throw ParseError(file.string(), 1, 1, fmt::format("not a model file: {}", e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+        throw ParseError(file.string(), 1, 1, fmt::format("not a model file: {}", e.what()));
+    }
+    if (value.isGenericDict()) {
+        const auto dict = value.toGenericDict();
+        if (const auto it = dict.find(std::string("space")); it != dict.end() && it->value().isString()) {
+            for (int dims = 1; dims <= 3; ++dims) {
+                if (it->value().toStringRef() == fmt::format("cnn{}d", dims)) return cnn_space(dims);
+            }
+        }
+    }
+    throw ParseError(file.string(), 1, 1, "not a model file of the cnn1d, cnn2d or cnn3d space");
+}
+
+}  // namespace detail
+
+/// --export: writes the model file of --model (default run_dir/best_model.pt)
+/// for Python users into --export's directory, prints what it wrote and
+/// returns true; false when --export was not given. `space` is the program's
+/// search space, or null to take it from the model file.
+inline bool export_if_asked(const CommonOptions& o, const SearchSpace* space) {
+    if (o.export_dir.empty()) return false;
+    const std::filesystem::path model = o.export_model.empty() ? std::filesystem::path(o.run_dir) / "best_model.pt"
+                                                              : std::filesystem::path(o.export_model);
+    const auto files = space ? libtorch::export_model_file(model, *space, o.export_dir)
+                             : libtorch::export_model_file(model, detail::model_file_space(model), o.export_dir);
+    fmt::print("exported {} for Python:\n"
+               "  {}  TorchScript: torch.jit.load(\"{}\"), no evonas needed\n"
+               "  {}  PyTorch source: import model; net = model.load()  (trainable, editable)\n"
+               "  {}  its weights, {{name: tensor}}\n"
+               "ONNX: /usr/bin/python3 scripts/export_onnx.py {}\n",
+               model.string(), files.torchscript.string(), files.torchscript.string(), files.python.string(),
+               files.weights.string(), files.torchscript.string());
+    return true;
 }
 
 /// Runs `body` and turns evonas errors into a message and exit status 1.

@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
     return ex::run_main([&] {
         if (patch % 2 == 0) throw evonas::ConfigError("--patch", fmt::format("must be odd, got {}", patch));
         const auto space = evonas::cnn_space(3);
+        if (ex::export_if_asked(o, &space)) return 0;
         if (!o.quiet) fmt::print("generating three {}^3 volumes (train / validation / test) and {}^3 patches...\n", size, patch);
         const auto test_volume = em::generate_em_volume(size, evonas::derive_seed(data_seed, 3));
         const auto report_segmentation = [&](const std::string& name, torch::nn::Sequential net) {

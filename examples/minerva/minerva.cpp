@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
 
     return ex::run_main([&] {
         const auto space = evonas::cnn_space(2);
+        if (ex::export_if_asked(o, &space)) return 0;
         if (!o.quiet) fmt::print("generating {} / {} / {} events per class x 11 classes (train / validation / test)...\n",
                                  train_per_class, val_per_class, test_per_class);
         auto test = network_input(ex::minerva::generate_minerva(test_per_class, evonas::derive_seed(data_seed, 3)));

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     return ex::run_main([&] {
+        if (ex::export_if_asked(o, nullptr)) return 0;  // the space is the model file's
         if (!evaluate.empty()) {
             if (x_file.empty() || y_file.empty()) throw evonas::ConfigError("--evaluate", "needs --x and --y");
             const auto data = lt::load_npy_dataset(x_file, y_file);

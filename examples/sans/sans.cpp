@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
 
     return ex::run_main([&] {
         const auto space = evonas::cnn_space(1);
+        if (ex::export_if_asked(o, &space)) return 0;
         if (!evaluate.empty()) {
             ex::Dataset raw;
             if (!x_file.empty() && !y_file.empty()) {

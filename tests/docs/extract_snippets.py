@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Extract every ```cpp block of README.md and docs/*.md into C++ sources.
+"""Extract every ```cpp block of README.md and docs/*.md into C++ sources,
+and every ```python block into a list the ctest docs_python_snippets runs.
 
 Run by the build (tests/docs/CMakeLists.txt) whenever a page changes, so a
 snippet that no longer compiles fails the build with the page and line
@@ -26,18 +27,25 @@ named. The convention (docs/building.md, "Documentation snippets"):
                                      docs_snippets_run also runs (keep it quick)
     <!-- snippet: skip: REASON -->   not compiled (say why; must come last)
   An unknown option, or a comment not followed by a ```cpp block, is an error.
+- Every block fenced as ```python is run, in page order, each in a fresh
+  /usr/bin/python3 by run_python_snippets.py (ctest docs_python_snippets) in
+  a directory that holds a finished example run (sans_run/). Its only
+  option is <!-- snippet: skip: REASON -->.
 
 Outputs (in OUT_DIR, rewritten only when their text changes: an edit that
 changes no block and moves none recompiles nothing):
     docs_snippets_core.cpp, docs_snippets_libtorch.cpp, docs_snippets_mpi.cpp
         every block not marked run, compiled only (never linked);
     docs_snippets_run.cpp
-        the blocks marked run and a main() that runs them in page order.
+        the blocks marked run and a main() that runs them in page order;
+    docs_snippets_python.json
+        the ```python blocks: [{"where", "page", "line", "code"}].
 Each block is preceded by a #line directive naming its page and line, so a
 compiler error points into the Markdown page.
 """
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -74,6 +82,7 @@ class Snippet:
         self.skip = options.get("skip")
         self.main = MAIN.search("\n".join(code))
         self.component = "core"
+        self.language = "cpp"     # or "python"
         self.ident = "docs_snippet_" + re.sub(r"[^A-Za-z0-9]", "_", rel) + f"_L{line}"
 
     @property
@@ -135,18 +144,25 @@ def read_page(path, root):
             if pending[1] != last_text:
                 raise SnippetError(f"{rel}:{pending[1] + 1}: a snippet comment must be the last "
                                    "non-blank line before a ```cpp fence")
-            if info != "cpp":
+            if info == "python" and set(pending[0]) - {"skip"}:
+                raise SnippetError(f"{rel}:{pending[1] + 1}: a ```python block takes only "
+                                   "<!-- snippet: skip: REASON -->")
+            if info not in ("cpp", "python"):
                 raise SnippetError(f"{rel}:{pending[1] + 1}: a snippet comment before a "
-                                   f"'{info or 'untagged'}' block; only ```cpp blocks are compiled")
+                                   f"'{info or 'untagged'}' block; only ```cpp blocks are compiled "
+                                   "and ```python blocks run")
             options = pending[0]
         pending = None
-        if info == "cpp":
+        if info in ("cpp", "python"):
             code = [l[indent:] if l[:indent].strip() == "" else l.lstrip() for l in lines[start:j]]
-            snippets.append(Snippet(os.path.abspath(path), rel, start + 1, code, options))
+            snippet = Snippet(os.path.abspath(path), rel, start + 1, code, options)
+            snippet.language = info
+            snippets.append(snippet)
         last_text = j
         i = j + 1
     if pending is not None:
-        raise SnippetError(f"{rel}:{pending[1] + 1}: a snippet comment with no ```cpp block after it")
+        raise SnippetError(f"{rel}:{pending[1] + 1}: a snippet comment with no ```cpp or ```python "
+                           "block after it")
     return snippets
 
 
@@ -266,13 +282,14 @@ def main():
         for page in sorted(args.pages):
             snippets += read_page(page, args.root)
         for s in snippets:
-            if not s.skip:
+            if not s.skip and s.language == "cpp":
                 classify(s, args.context_dir)
     except SnippetError as e:
         print(f"extract_snippets: {e}", file=sys.stderr)
         return 1
     os.makedirs(args.out_dir, exist_ok=True)
-    live = [s for s in snippets if not s.skip]
+    live = [s for s in snippets if not s.skip and s.language == "cpp"]
+    python = [s for s in snippets if not s.skip and s.language == "python"]
     files = {}
     for g in GROUPS:
         files[f"docs_snippets_{g}.cpp"] = ([s for s in live if s.component == g and not s.run], g, False)
@@ -280,12 +297,16 @@ def main():
     for name, (group_snippets, group, runner) in files.items():
         path = os.path.abspath(os.path.join(args.out_dir, name))
         write_if_changed(path, render(group, group_snippets, runner, path))
+    blocks = [{"where": s.where, "page": s.page, "line": s.line, "code": "\n".join(s.code) + "\n"}
+              for s in python]
+    write_if_changed(os.path.join(args.out_dir, "docs_snippets_python.json"), json.dumps(blocks, indent=1) + "\n")
     if args.summary:
         for g in GROUPS:
             n = sum(1 for s in live if s.component == g)
             r = sum(1 for s in live if s.component == g and s.run)
             print(f"{g}: {n} blocks ({r} run)")
-        print(f"skipped: {len(snippets) - len(live)}")
+        print(f"python: {len(python)} blocks")
+        print(f"skipped: {sum(1 for s in snippets if s.skip)}")
         for s in snippets:
             if s.skip:
                 print(f"  {s.where}: {s.skip}")

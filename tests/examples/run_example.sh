@@ -22,7 +22,7 @@ for p in '^network +test acc +bal acc +val score +params +MFLOPs +train s' '^see
          '^evolved +[0-9.]+ +[0-9.]+ +[0-9.]+ ' "^run directory: $run_dir" "${patterns[@]}"; do
   grep -Eq "$p" "$out" || { echo "FAIL: no line matching /$p/ in the output"; fail=1; }
 done
-for f in run.json lineage.jsonl checkpoint.json best.txt best_model.pt models/job-0.pt; do
+for f in run.json lineage.jsonl checkpoint.json best.txt best_model.pt best_model.ts.pt models/job-0.pt; do
   [ -s "$run_dir/$f" ] || { echo "FAIL: $run_dir/$f is missing or empty"; fail=1; }
 done
 [ "$fail" -eq 0 ] && echo "PASS: table and run directory $run_dir"

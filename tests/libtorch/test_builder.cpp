@@ -16,26 +16,14 @@
 
 #include <unistd.h>
 
+#include "cnn_test_space.hpp"
+
 namespace {
 
 namespace lt = evonas::libtorch;
 using Shape = std::vector<std::int64_t>;
 
-/// cnn_space(dims) with filter and unit counts capped (f <= 16, u <= 64) so
-/// thousands of networks build in seconds; every other parameter keeps its
-/// full range, and the name stays "cnnXd".
-evonas::SearchSpace narrow_cnn_space(int dims) {
-    const auto full = evonas::cnn_space(dims);
-    auto types = full.layer_types();
-    const std::int64_t f_lo = dims == 3 ? 4 : 8;
-    for (auto& type : types) {
-        for (auto& p : type.params) {
-            if (p.name == "f") p = evonas::ParamSpec::integer("f", f_lo, 16, f_lo, f_lo);
-            if (p.name == "u") p = evonas::ParamSpec::integer("u", 16, 64, 16, 16);
-        }
-    }
-    return evonas::SearchSpace(full.name(), types, full.sections(), full.globals());
-}
+using evonas::test::narrow_cnn_space;
 
 Shape sizes(const torch::Tensor& t) { return Shape(t.sizes().begin(), t.sizes().end()); }
 

@@ -2,7 +2,8 @@
 //
 // The only include you need for it: the runtime facts, the network builder
 // (genome -> torch::nn::Sequential), data sets (.npy, torch.save tensors),
-// devices and mixed precision, model files, and CnnTrainer. Link
+// devices and mixed precision, model files, export for Python (TorchScript,
+// PyTorch source), and CnnTrainer. Link
 // evonas::libtorch (find_package(evonas CONFIG COMPONENTS libtorch)).
 // docs/libtorch.md explains it all.
 #pragma once
@@ -14,6 +15,9 @@
 #include <evonas/libtorch/builder.hpp>
 #include <evonas/libtorch/dataset.hpp>
 #include <evonas/libtorch/device.hpp>
+#include <evonas/libtorch/export_model.hpp>
+#include <evonas/libtorch/export_python.hpp>
+#include <evonas/libtorch/export_torchscript.hpp>
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
 #include <evonas/libtorch/trainer.hpp>
@@ -22,5 +26,5 @@
 /// \namespace evonas::libtorch
 /// The optional LibTorch part: build_cnn() turns a CNN genome into a
 /// network, Dataset and its loaders hold the data, CnnTrainer trains and
-/// scores genomes (one trainer per worker), and save_model()/load_model()
-/// keep the results.
+/// scores genomes (one trainer per worker), save_model()/load_model()
+/// keep the results and export_model() hands them to Python.

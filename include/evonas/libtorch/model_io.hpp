@@ -102,6 +102,57 @@ inline void load_state(torch::nn::Module& module, const c10::Dict<std::string, t
     for (auto& [target, saved] : copies) target.copy_(saved);
 }
 
+/// Checks that `model.net` has exactly the parameters and buffers, by
+/// name, shape and type, of the network `model.genome` describes for
+/// `model.shape` in `space`: what the exporters rely on when they rebuild
+/// the network from the genome. Throws ConfigError("model", reason) naming
+/// the first missing, extra or mismatched tensor, e.g. "the parameter
+/// 'f0_conv.weight' has shape [8, 1, 3] in the network but [16, 1, 3] by
+/// its genome", or why the genome cannot be built for the shape. Thread
+/// safety: not while another thread changes the network.
+inline void check_model(const CnnModel& model, const SearchSpace& space) {
+    if (!model.net) throw ConfigError("model", "has no network");
+    torch::nn::Sequential reference;
+    try {
+        reference = build_cnn(model.genome, space, model.shape).net;
+    } catch (const ConfigError& e) {
+        throw ConfigError("model", fmt::format("its genome cannot be built for input {}: {}", model.shape.to_string(),
+                                               e.what()));
+    }
+    const auto params = model.net->named_parameters();
+    const auto buffers = model.net->named_buffers();
+    std::size_t expected = 0;
+    const auto match = [&](const std::string& name, const torch::Tensor& want, std::string_view what) {
+        ++expected;
+        const auto* have = params.find(name);
+        if (!have) have = buffers.find(name);
+        if (!have) throw ConfigError("model", fmt::format("the network has no {} '{}' but its genome needs one", what, name));
+        if (have->sizes() != want.sizes()) {
+            throw ConfigError("model", fmt::format("the {} '{}' has shape {} in the network but {} by its genome", what,
+                                                   name, detail::shape_text(*have), detail::shape_text(want)));
+        }
+        if (have->scalar_type() != want.scalar_type()) {
+            throw ConfigError("model", fmt::format("the {} '{}' has type {} in the network but {} by its genome", what,
+                                                   name, c10::toString(have->scalar_type()),
+                                                   c10::toString(want.scalar_type())));
+        }
+    };
+    for (const auto& p : reference->named_parameters()) match(p.key(), p.value(), "parameter");
+    for (const auto& b : reference->named_buffers()) match(b.key(), b.value(), "buffer");
+    if (params.size() + buffers.size() != expected) {
+        const auto ref_params = reference->named_parameters();
+        const auto ref_buffers = reference->named_buffers();
+        for (const auto* names : {&params, &buffers}) {
+            for (const auto& entry : *names) {
+                if (!ref_params.contains(entry.key()) && !ref_buffers.contains(entry.key())) {
+                    throw ConfigError("model", fmt::format("the network has a tensor '{}' its genome does not describe",
+                                                           entry.key()));
+                }
+            }
+        }
+    }
+}
+
 /// Writes `model` to `path` atomically (format at the top of this header)
 /// and its genome text to `path` + ".genome". Throws IoError when a file
 /// cannot be written. Thread safety: not while another thread trains the
