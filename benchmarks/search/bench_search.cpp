@@ -53,6 +53,20 @@ using json = nlohmann::json;
 // (timed_out), never a score.
 constexpr double safety_timeout_seconds = 120.0;
 
+// Bump when a change of the trainer or builder changes what training a
+// network gives (scores or CPU seconds): cached results of the old code are
+// then never read again.
+constexpr int trainer_revision = 2;
+
+// What names a task's cache file: its settings (with the data's hash), the
+// trainer revision and the evonas version.
+json cache_key(const bench::SearchTask& task) {
+    auto key = task.settings;
+    key["trainer_revision"] = trainer_revision;
+    key["evonas_version"] = evonas::version_string();
+    return key;
+}
+
 double process_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -67,8 +81,8 @@ void note(fmt::format_string<Args...> format, Args&&... args) {
 // Trains networks of one task, through the cache. One per thread.
 class Evaluator {
 public:
-    Evaluator(const bench::SearchTask& task, bench::EvalCache& cache)
-        : task_(task), space_(task.space()), cache_(cache), trainer_(space_, task.train, task.validation, task.trainer) {}
+    Evaluator(const bench::SearchTask& task, bench::EvalCache& cache, evonas::SearchSpace space)
+        : task_(task), space_(std::move(space)), cache_(cache), trainer_(space_, task.train, task.validation, task.trainer) {}
 
     const evonas::SearchSpace& space() const noexcept { return space_; }
 
@@ -218,7 +232,7 @@ json run_search(const bench::SearchTask& task, Evaluator& evaluator, const std::
              {"seed", seed},
              {"networks", recorder->networks_},
              {"rejected_before_training", recorder->rejected_},
-             {"population", setup.run.evolution.population},
+             {"population", setup.run.evolution.resolved().population},
              {"wall_seconds", wall},
              {"stop_reason", result.stop_reason}};
     if (result.best) {
@@ -293,11 +307,12 @@ int main(int argc, char** argv) {
         note("[{}] data ready: {} train, {} validation, {} test samples ({:.1f} s)", task.name, task.train.size(),
              task.validation.size(), task.test.size(),
              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        bench::EvalCache cache(cache_dir, task.name, task.settings);
-        Evaluator evaluator(task, cache);
+        bench::EvalCache cache(cache_dir, task.name, cache_key(task));
+        // The run's method may search a space of its own (an ablation).
+        Evaluator evaluator(task, cache, *run ? bench::method_space(method, task.dims) : space);
 
         if (*info) {
-            const auto defaults = bench::search_method("evolution", networks, 1).run.evolution;
+            const auto defaults = bench::search_method("evolution", networks, 1).run.evolution.resolved();
             auto seed = evonas::parse_genome(task.seed_genome, space);
             const auto check = evaluator.check(seed);
             std::cout << json{{"task", task.name},
@@ -319,8 +334,8 @@ int main(int argc, char** argv) {
             for (int i = 0; i < count;) {
                 auto g = evonas::random_genome(space, rng);
                 if (evaluator.check(g).verdict == evonas::Check::Verdict::invalid) continue;
-                bench::EvalCache none({}, task.name, task.settings);
-                Evaluator fresh(task, none);
+                bench::EvalCache none({}, task.name, cache_key(task));
+                Evaluator fresh(task, none, space);
                 const auto r = fresh.score(g);
                 note("probe {}/{}: {} val {} cpu {:.2f} s, {:.2f} MFLOPs  {}", i + 1, count, r["status"].get<std::string>(),
                      r["val"].is_null() ? std::string("-") : fmt::format("{:.3f}", r["val"].get<double>()),

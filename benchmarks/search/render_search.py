@@ -22,7 +22,8 @@ LABELS = {
     "random": "evonas random search",
     "optuna_tpe": "Optuna TPE",
     "optuna_random": "Optuna RandomSampler",
-    "evolution_old": "evonas evolution, old defaults (ablation)",
+    "evolution_old": "evonas evolution, evonas 0.1's defaults (ablation)",
+    "evolution_rf10": "evonas evolution with 10% random proposals (ablation)",
 }
 SHORT = {
     "evolution": "evonas evolution",
@@ -30,11 +31,12 @@ SHORT = {
     "random": "evonas random search",
     "optuna_tpe": "Optuna TPE",
     "optuna_random": "Optuna random",
-    "evolution_old": "evonas old defaults",
+    "evolution_old": "evonas 0.1 defaults",
+    "evolution_rf10": "evonas 10% random",
 }
-ORDER = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old"]
+ORDER = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old", "evolution_rf10"]
 COLORS = {"evolution": "tab:blue", "seeded": "tab:cyan", "random": "tab:orange", "optuna_tpe": "tab:green",
-          "optuna_random": "tab:red", "evolution_old": "tab:gray"}
+          "optuna_random": "tab:red", "evolution_old": "tab:gray", "evolution_rf10": "tab:purple"}
 
 
 def label(m):

@@ -32,9 +32,10 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EVONAS_METHODS = ["evolution", "seeded", "random"]
 OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random"}
-ALL_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random"]
+# The page's rows; `--methods` picks some. Ablations are run on request.
+DEFAULT_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old"]
+ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10"]
 # Relative cost of one network per task (measured with `bench_search probe`),
 # used only to start the largest units first.
 TASK_WEIGHT = {"sans": 1.0, "minerva": 1.5, "em": 1.5}
@@ -151,7 +152,7 @@ def main():
     ap.add_argument("--out", default="build-bench/search", help="results, raw searches, logs and the cache")
     ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache)")
     ap.add_argument("--tasks", default="sans,minerva,em")
-    ap.add_argument("--methods", default=",".join(ALL_METHODS))
+    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"of {', '.join(ALL_METHODS)}")
     ap.add_argument("--seeds", type=int, default=20, help="run seeds 1..SEEDS per method and task")
     ap.add_argument("--networks", type=int, default=40, help="N: networks per search")
     ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")

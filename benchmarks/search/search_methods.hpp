@@ -2,10 +2,14 @@
 // configures the library. Every method gets the library's defaults unless
 // its row says otherwise; nothing is tuned per task.
 //
-//   evolution  unseeded evolution with the library's defaults
-//   seeded     the same, starting from the task's human-designed network
-//   random     random search: every network a fresh random genome, same
-//              space, same trainer check, no selection
+//   evolution         unseeded evolution with the library's defaults
+//   seeded            the same, starting from the task's human-designed network
+//   random            random search: every network a fresh random genome
+//                     (EvolutionOptions::random_fraction = 1), same space,
+//                     same trainer check, no selection
+//   evolution_old     ablation: evonas 0.1's defaults (the classic preset and
+//                     a CNN space without the convolution requirement)
+//   evolution_rf10    ablation: the defaults with random_fraction = 0.1
 //
 // Every method trains with common random numbers (JobSeeds::per_genome).
 #pragma once
@@ -26,7 +30,15 @@ struct MethodSetup {
 };
 
 /// The method names `bench_search run --method` accepts.
-inline std::vector<std::string> method_names() { return {"evolution", "seeded", "random"}; }
+inline std::vector<std::string> method_names() {
+    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10"};
+}
+
+/// The search space `method` uses for a task of `dims` spatial axes.
+inline SearchSpace method_space(const std::string& method, int dims) {
+    if (method == "evolution_old") return cnn_space(dims, {.require_convolution = false});
+    return cnn_space(dims);
+}
 
 /// The setup of `method` for a search of `networks` networks with run seed `seed`.
 inline MethodSetup search_method(const std::string& method, std::uint64_t networks, std::uint64_t seed) {
@@ -38,11 +50,11 @@ inline MethodSetup search_method(const std::string& method, std::uint64_t networ
     if (method == "seeded") {
         m.seeded = true;
     } else if (method == "random") {
-        // Never leave the initial random phase: the population is far larger
-        // than any budget (rejected draws count against the phase too).
-        evo.islands = 1;
-        evo.population = static_cast<std::size_t>(std::max<std::uint64_t>(1000, 100 * networks));
-        evo.tournament_size = 1;
+        evo.random_fraction = 1.0;
+    } else if (method == "evolution_old") {
+        evo.preset = EvolutionPreset::classic;
+    } else if (method == "evolution_rf10") {
+        evo.random_fraction = 0.1;
     } else if (method != "evolution") {
         throw ConfigError("--method", "unknown method '" + method + "'");
     }

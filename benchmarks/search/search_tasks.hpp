@@ -40,7 +40,7 @@ struct SearchTask {
     lt::Dataset train, validation, test;
     std::string seed_genome;  ///< the human-designed network (genome text)
     lt::TrainerOptions trainer;  ///< identical for every method
-    nlohmann::json settings;  ///< what defines the task (sizes, seeds, epochs, limits): the cache key
+    nlohmann::json settings;  ///< what defines the task (sizes, seeds, epochs, limits, data hash): the cache key
 
     SearchSpace space() const { return cnn_space(dims); }
 };
@@ -129,6 +129,16 @@ inline SearchTask make_task(const std::string& name) {
     } else {
         throw ConfigError("--task", fmt::format("unknown task '{}' (sans, minerva or em)", name));
     }
+    // The data's own fingerprint: a change of a generator (or of its
+    // defaults) changes the task even when no size or seed does.
+    evonas::detail::StableHasher h;
+    for (const auto* d : {&t.train, &t.validation, &t.test}) {
+        const auto x = d->inputs.contiguous();
+        const auto y = d->labels.contiguous();
+        h.add(std::string_view(static_cast<const char*>(x.data_ptr()), static_cast<std::size_t>(x.nbytes())));
+        h.add(std::string_view(static_cast<const char*>(y.data_ptr()), static_cast<std::size_t>(y.nbytes())));
+    }
+    t.settings["data_hash"] = fmt::format("{:016x}", h.digest());
     t.settings["task"] = name;
     t.settings["data_seed"] = data_seed;
     t.settings["train_samples"] = t.train.size();

@@ -35,24 +35,32 @@ namespace evonas::examples {
 struct CommonOptions {
     std::uint64_t evaluations = 40;   ///< networks to train in total
     std::size_t workers = 2;          ///< worker threads, one trainer each
-    std::size_t islands = 2;          ///< island populations
-    std::size_t population = 8;       ///< members per island
+    std::size_t islands = 1;          ///< island populations
+    std::size_t population = 0;       ///< members per island (0: from the budget)
+    std::string search = "evolution"; ///< evolution or random (random search, same trainer and budget)
+    std::string preset;               ///< "" (the library's), regularized or classic
+    std::string seed_genome;          ///< the network the search starts from, or "none"
+    std::string reference_genome;     ///< the program's human network (compared with when not seeded)
     std::uint64_t seed = 1;           ///< run seed
     std::string run_dir;              ///< lineage, checkpoint, best genome, models
     bool resume = false;
     bool overwrite = false;
-    int epochs = 3;                   ///< epochs per network (0: the genome's "epochs" gene)
-    double time_per_network = 8.0;    ///< seconds of training per network (0: no limit)
+    int epochs = 3;                   ///< epochs per network, the same for all (0: the genome's "epochs" gene)
+    double timeout_per_network = 120.0;  ///< safety net: a network still training then is timed out, not scored
     double max_minutes = 0.0;         ///< wall-clock budget of the search (0: none)
     int threads_per_worker = 1;       ///< LibTorch intra-op threads per worker
     std::string device = "cpu";
+    std::size_t final_top = 3;        ///< networks retrained at the end to confirm the best (0: none)
+    std::size_t final_seeds = 2;      ///< fresh trainings of each
     bool quiet = false;
     std::string export_dir;           ///< --export: write a saved model for Python here, then exit
     std::string export_model;         ///< --model: the model file to export (default: run_dir/best_model.pt)
 };
 
-/// Adds the common options, with help text, to `app`.
+/// Adds the common options, with help text, to `app`. Set o.seed_genome
+/// (and o.reference_genome) to the program's human network first.
 inline void add_common_options(CLI::App& app, CommonOptions& o) {
+    if (o.reference_genome.empty()) o.reference_genome = o.seed_genome;
     const auto* g = "Search";
     app.add_option("--evaluations", o.evaluations, "networks to train in total (the seed network is the first)")
         ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
@@ -60,17 +68,45 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
         ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
     app.add_option("--islands", o.islands, "island populations evolving apart, exchanging their best in a ring")
         ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
-    app.add_option("--population", o.population, "networks kept per island")
-        ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
+    app.add_option("--population", o.population, "networks kept per island (0: from the budget, evaluations / 5 "
+                                                 "per island, 10 to 100)")
+        ->capture_default_str()->group(g);
+    app.add_option("--search", o.search, "evolution, or random: random search with the same trainer and budget "
+                                         "(to compare on your data)")
+        ->check(CLI::IsMember({"evolution", "random"}))->capture_default_str()->group(g);
+    app.add_option("--preset", o.preset, "the evolution's defaults: regularized (aging evolution, the default) or "
+                                         "classic (evonas 0.1's); a resumed run keeps its own")
+        ->check(CLI::IsMember({"regularized", "classic"}))->group(g);
+    app.add_option("--seed-genome", o.seed_genome, "the network the search starts from (genome text), or 'none' to "
+                                                   "start from random networks only")
+        ->capture_default_str()->group(g);
     app.add_option("--seed", o.seed, "run seed: every job's seed derives from it")->capture_default_str()->group(g);
     app.add_option("--max-minutes", o.max_minutes, "stop the search after this many minutes (0: no limit)")
         ->check(CLI::NonNegativeNumber)->capture_default_str()->group(g);
+    app.add_option("--final-top", o.final_top, "at the end, retrain the best K networks with fresh seeds and take "
+                                               "the best mean (0: take the search's best as it is)")
+        ->capture_default_str()->group(g);
+    app.add_option("--final-seeds", o.final_seeds, "fresh trainings of each of those networks")
+        ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
     const auto* t = "Training";
-    app.add_option("--epochs", o.epochs, "epochs each network trains (0: the genome's own 'epochs' gene)")
+    app.add_option("--epochs", o.epochs, "epochs every network trains (0: the genome's own 'epochs' gene)")
         ->check(CLI::NonNegativeNumber)->capture_default_str()->group(t);
-    app.add_option("--time-per-network", o.time_per_network,
-                   "seconds of training per network; training stops there and the network is scored as is (0: no limit)")
+    app.add_option("--timeout-per-network", o.timeout_per_network,
+                   "safety net: a network still training after this many seconds is stopped and recorded timed out, "
+                   "never scored (0: none)")
         ->check(CLI::NonNegativeNumber)->capture_default_str()->group(t);
+    // evonas 0.1 scored a network as it stood at a wall-clock limit; scores
+    // then depended on the machine's load. Say so rather than "unknown option".
+    app.add_option_function<double>(
+           "--time-per-network",
+           [](double) {
+               throw CLI::ValidationError("--time-per-network",
+                                          "was removed: every network now trains --epochs epochs, whatever the "
+                                          "machine's speed; --timeout-per-network is the safety net (a network "
+                                          "still training then is timed out, not scored)");
+           },
+           "removed (see --epochs and --timeout-per-network)")
+        ->group("");
     app.add_option("--threads-per-worker", o.threads_per_worker, "LibTorch threads per worker (workers x threads <= cores)")
         ->check(CLI::PositiveNumber)->capture_default_str()->group(t);
     app.add_option("--device", o.device, "cpu, cuda, cuda:N or auto (worker i uses GPU i mod count)")
@@ -150,9 +186,22 @@ struct NetworkReport {
     std::int64_t test_samples = 0;
 };
 
+/// One network of the final choice, retrained (see confirm_best).
+struct ConfirmedNetwork {
+    std::uint64_t job = 0;         ///< the search's job that found it
+    double search_score = 0.0;     ///< its validation score in the search
+    double mean = 0.0, low = 0.0, high = 0.0;  ///< over the search's score and the retrains'
+    double test_mean = 0.0;        ///< mean test accuracy of the retrained networks
+    std::size_t failed = 0;        ///< retrains that did not end ok
+};
+
 /// What evolve_and_compare returns.
 struct Comparison {
-    NetworkReport seed, best;
+    NetworkReport seed;       ///< the seed network (job 0), or the program's network trained outside the search
+    bool seed_in_search = true;  ///< false: the search started from random networks only (--seed-genome none)
+    NetworkReport best;       ///< the network the run hands over
+    std::vector<ConfirmedNetwork> confirmed;  ///< the final choice's candidates, chosen first (empty: none)
+    std::size_t final_seeds = 0;  ///< fresh trainings per candidate
     EvolutionResult<Genome<LayerGene>> result;
     std::filesystem::path best_model;  ///< run_dir / "best_model.pt"
     std::filesystem::path best_torchscript;  ///< run_dir / "best_model.ts.pt"
@@ -175,32 +224,76 @@ inline std::optional<nlohmann::json> lineage_record(const std::filesystem::path&
 
 }  // namespace detail
 
-/// The TrainerOptions the common options give (model_dir left empty).
+/// The TrainerOptions the common options give (model_dir left empty):
+/// fixed epochs for every network, no wall-clock limit in the score (the
+/// driver's job timeout is the safety net).
 inline libtorch::TrainerOptions trainer_options(const CommonOptions& o, libtorch::TrainerOptions base = {}) {
     base.epochs = o.epochs;
-    base.time_budget_seconds = o.time_per_network;
+    base.time_budget_seconds = 0.0;
     base.intra_op_threads = o.threads_per_worker;
     base.device = o.device;
     return base;
 }
 
-/// Evolves networks for `space` from `seed` on data.train/validation, then
-/// scores the seed network (job 0) and the evolved best on data.test.
-/// Every network the search trains is saved in run_dir/models; the best is
-/// copied to run_dir/best_model.pt. A job whose model file is missing (it
-/// failed or timed out) is retrained with the same options.
-inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<LayerGene>& seed, const SplitData& data,
-                                     const CommonOptions& o, libtorch::TrainerOptions base = {}) {
+/// The search space of the run: the program's, or when resuming the one
+/// the run was started with (run.json), so a run of an older evonas
+/// resumes with its own space.
+inline SearchSpace run_space(const SearchSpace& program_space, const CommonOptions& o) {
+    const auto run_json = std::filesystem::path(o.run_dir) / "run.json";
+    if (!o.resume || !std::filesystem::exists(run_json)) return program_space;
+    const auto stored = parse_json_text(read_text_file(run_json, "run description"), run_json.string());
+    if (!stored.contains("space")) return program_space;
+    return space_from_json(stored.at("space"));
+}
+
+/// A CnnTrainer that also scores each network it trains on a test split
+/// (metric "test_accuracy"): the final choice's retrains.
+class TestScoringTrainer {
+public:
+    TestScoringTrainer(const SearchSpace& space, const SplitData& data, const libtorch::TrainerOptions& options,
+                       std::size_t worker)
+        : inner_(space, data.train, data.validation, options, worker), test_(data.test.to(inner_.device())) {}
+    Check check(Genome<LayerGene>& genome) const { return inner_.check(genome); }
+    Fitness evaluate(const Genome<LayerGene>& genome, const JobContext& ctx) {
+        auto f = inner_.evaluate(genome, ctx);
+        if (f.ok() && inner_.last_model()) f.with("test_accuracy", libtorch::evaluate_network(inner_.last_model()->net, test_).accuracy);
+        return f;
+    }
+
+private:
+    libtorch::CnnTrainer inner_;
+    libtorch::Dataset test_;
+};
+
+/// Evolves networks for `program_space` on data.train/validation, starting
+/// from o.seed_genome (or from random networks only when it is "none"),
+/// then takes the final choice (o.final_top networks retrained o.final_seeds
+/// times, best mean first) and scores it and the seed network on data.test;
+/// without a seed in the search, the program's own network
+/// (o.reference_genome) is trained once outside the search to compare with.
+/// Every network the search trains is saved in run_dir/models; the chosen
+/// one is copied to run_dir/best_model.pt and best_model.ts.pt. A job whose
+/// model file is missing (it failed or timed out) is retrained with the
+/// same options.
+inline Comparison evolve_and_compare(const SearchSpace& program_space, const SplitData& data, const CommonOptions& o,
+                                     libtorch::TrainerOptions base = {}) {
     namespace fs = std::filesystem;
     const fs::path run_dir = o.run_dir;
     if (o.overwrite && !o.resume && fs::exists(run_dir)) fs::remove_all(run_dir);
+    const auto space = run_space(program_space, o);
     auto topts = trainer_options(o, base);
     topts.model_dir = run_dir / "models";
     fs::create_directories(topts.model_dir);
 
+    const bool seeded = o.seed_genome != "none";
+    std::vector<Genome<LayerGene>> seeds;
+    if (seeded) seeds.push_back(parse_genome(o.seed_genome, space, "--seed-genome"));
     RunOptions run;
     run.evolution.islands = o.islands;
     run.evolution.population = o.population;
+    if (o.preset == "classic") run.evolution.preset = EvolutionPreset::classic;
+    if (o.preset == "regularized") run.evolution.preset = EvolutionPreset::regularized;
+    if (o.search == "random") run.evolution.random_fraction = 1.0;
     run.evolution.seed = o.seed;
     run.evolution.stop.max_evaluations = o.evaluations;
     run.evolution.stop.max_seconds = o.max_minutes * 60.0;
@@ -208,32 +301,80 @@ inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<Laye
     run.run_dir = run_dir;
     run.resume = o.resume;
     run.progress = false;
+    run.job_timeout_seconds = o.timeout_per_network;
     ObserverList<Genome<LayerGene>> observers;
     if (!o.quiet) observers.push_back(std::make_shared<ProgressPrinter>(o.workers, std::max<std::uint64_t>(o.evaluations / 10, 1)));
 
     if (!o.quiet) {
-        fmt::print("evolving {} networks ({} workers, {} islands of {}, {} epochs / at most {} s each); seed network:\n  {}\n",
-                   o.evaluations, o.workers, o.islands, o.population, o.epochs, o.time_per_network,
-                   to_text(seed, space));
+        const auto e = options_for_run(run.evolution, RunPaths{run_dir}, o.resume).resolved();
+        fmt::print("{} {} networks ({} workers, {} island{} of {}, {} epochs each{}); {}\n",
+                   o.search == "random" ? "random search over" : fmt::format("evolving ({} preset)", to_string(*e.preset)),
+                   o.evaluations, o.workers, o.islands, o.islands == 1 ? "" : "s", e.population,
+                   o.epochs > 0 ? std::to_string(o.epochs) : std::string("the genome's"),
+                   o.timeout_per_network > 0 ? fmt::format(", timed out after {} s", o.timeout_per_network) : "",
+                   seeded ? "seed network:\n  " + to_text(seeds.front(), space) : std::string("no seed network"));
         std::fflush(stdout);
     }
     Comparison c;
+    c.seed_in_search = seeded;
     c.result = evolve(
         space, [&](std::size_t worker) { return libtorch::CnnTrainer(space, data.train, data.validation, topts, worker); },
-        run, {seed}, {}, observers);
+        run, seeds, {}, observers);
     if (!c.result.best) throw Error("no network trained successfully; see lineage.jsonl in " + run_dir.string());
+
+    // The final choice: the best networks retrained with fresh seeds.
+    std::uint64_t chosen_id = c.result.best->id;
+    const Individual<Genome<LayerGene>>* chosen = &*c.result.best;
+    if (o.final_top > 0) {
+        if (!o.quiet) {
+            fmt::print("final choice: retraining the best {} networks {} times each with fresh seeds...\n",
+                       std::min(o.final_top, c.result.hall_of_fame.size()), o.final_seeds);
+            std::fflush(stdout);
+        }
+        auto t = topts;
+        t.model_dir.clear();
+        const auto confirmed = confirm_best(
+            c.result, [&](std::size_t worker) { return TestScoringTrainer(space, data, t, worker); },
+            {.top = o.final_top, .seeds = o.final_seeds, .workers = o.workers, .seed = o.seed});
+        for (const auto& k : confirmed) {
+            ConfirmedNetwork n;
+            n.job = k.individual.id;
+            n.search_score = k.individual.score;
+            n.mean = k.mean;
+            n.low = k.low;
+            n.high = k.high;
+            n.failed = k.failed;
+            double sum = 0.0;
+            std::size_t count = 0;
+            for (const auto& f : k.retrains) {
+                if (const auto a = f.metric("test_accuracy")) {
+                    sum += *a;
+                    ++count;
+                }
+            }
+            n.test_mean = count ? sum / static_cast<double>(count) : std::nan("");
+            c.confirmed.push_back(n);
+        }
+        c.final_seeds = o.final_seeds;
+        if (!confirmed.empty()) {
+            chosen_id = confirmed.front().individual.id;
+            for (const auto& h : c.result.hall_of_fame) {
+                if (h.id == chosen_id) chosen = &h;
+            }
+        }
+    }
 
     // Test-split scores of one job's network: reload it, or retrain it.
     auto test_torch = data.test;
     const auto report = [&](const std::string& name, std::uint64_t id, const Genome<LayerGene>& genome,
-                            const Fitness* known) {
+                            const Fitness* known, std::uint64_t job_seed) {
         NetworkReport r;
         r.name = name;
         r.job = id;
         const auto file = topts.model_dir / fmt::format("job-{}.pt", id);
         Fitness fitness;
         if (known) fitness = *known;
-        if (fs::exists(file)) {
+        if (known && fs::exists(file)) {
             r.model = libtorch::load_model(file, space);
         } else {
             auto t = topts;
@@ -241,8 +382,8 @@ inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<Laye
             libtorch::CnnTrainer trainer(space, data.train, data.validation, t);
             Genome<LayerGene> g = genome;
             (void)trainer.check(g);
-            fitness = trainer.evaluate(g, JobContext{.job_id = id, .seed = derive_seed(o.seed, id)});
-            if (!trainer.last_model()) throw Error(fmt::format("could not retrain job {}: {}", id, fitness.reason));
+            fitness = trainer.evaluate(g, JobContext{.job_id = id, .seed = job_seed});
+            if (!trainer.last_model()) throw Error(fmt::format("could not train {} network: {}", name, fitness.reason));
             r.model = *trainer.last_model();
         }
         r.val_score = fitness.score;
@@ -253,14 +394,21 @@ inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<Laye
         r.test_samples = test_torch.size();
         return r;
     };
-    Fitness seed_fitness;
-    const Fitness* seed_known = nullptr;
-    if (const auto j = detail::lineage_record(run_dir / "lineage.jsonl", 0)) {
-        seed_fitness = fitness_from_json(j->at("fitness"), "lineage.jsonl");
-        seed_known = &seed_fitness;
+    if (seeded) {
+        Fitness seed_fitness;
+        const Fitness* seed_known = nullptr;
+        if (const auto j = detail::lineage_record(run_dir / "lineage.jsonl", 0)) {
+            seed_fitness = fitness_from_json(j->at("fitness"), "lineage.jsonl");
+            seed_known = &seed_fitness;
+        }
+        c.seed = report("seed", 0, seeds.front(), seed_known, derive_seed(o.seed, 0));
+    } else {
+        // Not part of the search: trained once, after it, to compare with.
+        c.seed = report("human", 0, parse_genome(o.reference_genome, space, "the program's network"), nullptr,
+                        derive_seed(o.seed, 0x4855u));
+        c.seed.job = 0;
     }
-    c.seed = report("seed", 0, seed, seed_known);
-    c.best = report("evolved", c.result.best->id, c.result.best->genome, &c.result.best->fitness);
+    c.best = report("evolved", chosen_id, chosen->genome, &chosen->fitness, derive_seed(o.seed, chosen_id));
     c.best_model = run_dir / "best_model.pt";
     libtorch::save_model(c.best_model, c.best.model, space);
     c.best_torchscript = run_dir / "best_model.ts.pt";
@@ -268,9 +416,10 @@ inline Comparison evolve_and_compare(const SearchSpace& space, const Genome<Laye
     return c;
 }
 
-/// Prints the seed-vs-evolved table and what the run wrote.
+/// Prints the seed-vs-evolved table, the final choice and what the run wrote.
 inline void print_comparison(const Comparison& c, const SearchSpace& space, const CommonOptions& o) {
-    fmt::print("\nheld-out test split ({} samples), seed network vs evolved best:\n", c.seed.test_samples);
+    const auto* other = c.seed_in_search ? "seed network" : "the program's network (not in the search)";
+    fmt::print("\nheld-out test split ({} samples), {} vs evolved best:\n", c.seed.test_samples, other);
     fmt::print("{:<9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>8}\n", "network", "test acc", "bal acc", "val score",
                "params", "MFLOPs", "train s");
     for (const auto* r : {&c.seed, &c.best}) {
@@ -279,10 +428,21 @@ inline void print_comparison(const Comparison& c, const SearchSpace& space, cons
     }
     const double e0 = 1.0 - c.seed.test.accuracy, e1 = 1.0 - c.best.test.accuracy;
     if (e0 > 0) {
-        fmt::print("test error {:.4f} -> {:.4f}: {:.0f}% {} than the seed network\n", e0, e1, std::abs(100.0 * (e0 - e1) / e0),
-                   e1 <= e0 ? "less" : "more");
+        fmt::print("test error {:.4f} -> {:.4f}: {:.0f}% {} than the {}\n", e0, e1, std::abs(100.0 * (e0 - e1) / e0),
+                   e1 <= e0 ? "less" : "more", c.seed_in_search ? "seed network" : "program's network");
     }
-    fmt::print("seed    (job {}): {}\n", c.seed.job, to_text(c.seed.model.genome, space));
+    if (!c.confirmed.empty()) {
+        fmt::print("final choice, validation score over the search's training and {} fresh ones (mean [min, max]), "
+                   "test accuracy of the fresh ones:\n", c.final_seeds);
+        for (std::size_t i = 0; i < c.confirmed.size(); ++i) {
+            const auto& n = c.confirmed[i];
+            fmt::print("  job {:<5} search {:.4f}  mean {:.4f} [{:.4f}, {:.4f}]  test {:.4f}{}{}\n", n.job,
+                       n.search_score, n.mean, n.low, n.high, n.test_mean,
+                       n.failed ? fmt::format("  ({} failed)", n.failed) : std::string(), i == 0 ? "  <- chosen" : "");
+        }
+    }
+    if (c.seed_in_search) fmt::print("seed    (job {}): {}\n", c.seed.job, to_text(c.seed.model.genome, space));
+    else fmt::print("human   (not in the search): {}\n", to_text(c.seed.model.genome, space));
     fmt::print("evolved (job {}): {}\n", c.best.job, to_text(c.best.model.genome, space));
     const auto& n = c.result.counts;
     fmt::print("{} networks trained ({} ok, {} failed, {} timed out, {} invalid, {} duplicates avoided) in {:.0f} s; "

@@ -38,13 +38,11 @@ int main(int argc, char** argv) {
     ex::CommonOptions o;
     o.run_dir = "em_run";
     o.evaluations = 30;
-    o.time_per_network = 8.0;
     o.epochs = 3;
+    o.seed_genome = "conv(k=3,f=8) pool(k=2,s=2) conv(k=3,f=16) | dense(u=32) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
     ex::add_common_options(app, o);
     std::int64_t size = 48, patch = 9, train_patches = 4000, val_patches = 1000, test_patches = 2000, stride = 2;
     std::uint64_t data_seed = 2024;
-    std::string seed_genome =
-        "conv(k=3,f=8) pool(k=2,s=2) conv(k=3,f=16) | dense(u=32) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
     std::string evaluate;
     const auto* d = "Data";
     app.add_option("--volume-size", size, "side of each generated cubic volume, voxels (one volume each for training, "
@@ -60,8 +58,6 @@ int main(int argc, char** argv) {
     app.add_option("--stride", stride, "segment the held-out volume at every stride-th voxel per axis (1: every voxel)")
         ->check(CLI::PositiveNumber)->capture_default_str()->group(d);
     app.add_option("--data-seed", data_seed, "seed of the generated volumes")->capture_default_str()->group(d);
-    app.add_option("--seed-genome", seed_genome, "the human-designed network the search starts from (genome text)")
-        ->capture_default_str()->group("Search");
     app.add_option("--evaluate", evaluate, "segment the held-out volume with a saved model (e.g. em_run/best_model.pt) "
                                            "instead of searching")->group(d);
     CLI11_PARSE(app, argc, argv);
@@ -88,7 +84,7 @@ int main(int argc, char** argv) {
             ex::to_torch(em::extract_patches(train_volume, patch, train_patches, evonas::derive_seed(data_seed, 11)).data),
             ex::to_torch(em::extract_patches(val_volume, patch, val_patches, evonas::derive_seed(data_seed, 12)).data),
             ex::to_torch(em::extract_patches(test_volume, patch, test_patches, evonas::derive_seed(data_seed, 13)).data)};
-        const auto c = ex::evolve_and_compare(space, evonas::parse_genome(seed_genome, space), data, o);
+        const auto c = ex::evolve_and_compare(space, data, o);
         ex::print_comparison(c, space, o);
         fmt::print("\n");
         report_segmentation("seed", c.seed.model.net);

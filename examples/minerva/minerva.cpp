@@ -27,13 +27,12 @@ int main(int argc, char** argv) {
     ex::CommonOptions o;
     o.run_dir = "minerva_run";
     o.evaluations = 30;
-    o.time_per_network = 10.0;
     o.epochs = 3;
+    o.seed_genome =
+        "conv(k=5,f=16) pool(k=2,s=2) conv(k=3,f=32) pool(k=2,s=2) | dense(u=128) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
     ex::add_common_options(app, o);
     std::int64_t train_per_class = 120, val_per_class = 40, test_per_class = 60;
     std::uint64_t data_seed = 2024;
-    std::string seed_genome =
-        "conv(k=5,f=16) pool(k=2,s=2) conv(k=3,f=32) pool(k=2,s=2) | dense(u=128) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
     std::string evaluate;
     const auto* d = "Data";
     app.add_option("--train-per-class", train_per_class, "generated training events per class (11 classes)")
@@ -44,8 +43,6 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber)->capture_default_str()->group(d);
     app.add_option("--data-seed", data_seed, "seed of the generated events (train, validation and test differ)")
         ->capture_default_str()->group(d);
-    app.add_option("--seed-genome", seed_genome, "the human-designed network the search starts from (genome text)")
-        ->capture_default_str()->group("Search");
     app.add_option("--evaluate", evaluate, "score a saved model (e.g. minerva_run/best_model.pt) on the generated test "
                                            "events instead of searching")->group(d);
     CLI11_PARSE(app, argc, argv);
@@ -63,7 +60,7 @@ int main(int argc, char** argv) {
         ex::SplitData data{network_input(ex::minerva::generate_minerva(train_per_class, evonas::derive_seed(data_seed, 1))),
                            network_input(ex::minerva::generate_minerva(val_per_class, evonas::derive_seed(data_seed, 2))),
                            test};
-        const auto c = ex::evolve_and_compare(space, evonas::parse_genome(seed_genome, space), data, o);
+        const auto c = ex::evolve_and_compare(space, data, o);
         ex::print_comparison(c, space, o);
         return 0;
     });

@@ -33,10 +33,11 @@ int main(int argc, char** argv) {
     ex::CommonOptions o;
     o.run_dir = "npy_run";
     o.evaluations = 30;
-    o.time_per_network = 8.0;
     o.epochs = 3;
+    // A plain network for any data: two conv+pool layers and a dense layer.
+    o.seed_genome = "conv(k=3,f=16) pool(k=2,s=2) conv(k=3,f=32) pool(k=2,s=2) | dense(u=64) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
     ex::add_common_options(app, o);
-    std::string train_x, train_y, val_x, val_y, test_x, test_y, evaluate, x_file, y_file, seed_genome;
+    std::string train_x, train_y, val_x, val_y, test_x, test_y, evaluate, x_file, y_file;
     double val_fraction = 0.2, test_fraction = 0.2;
     std::uint64_t split_seed = 0;
     const auto* d = "Data";
@@ -51,9 +52,6 @@ int main(int argc, char** argv) {
     app.add_option("--test-fraction", test_fraction, "fraction of the training files held out for testing when no --test-x")
         ->check(CLI::Range(0.01, 0.9))->capture_default_str()->group(d);
     app.add_option("--split-seed", split_seed, "seed of the stratified splits")->capture_default_str()->group(d);
-    app.add_option("--seed-genome", seed_genome,
-                   "the network the search starts from, genome text (default: two conv+pool layers and a dense layer)")
-        ->group("Search");
     const auto* e = "Evaluate a saved model (no search)";
     app.add_option("--evaluate", evaluate, "a model file (e.g. npy_run/best_model.pt) to score on --x/--y")->group(e);
     app.add_option("--x", x_file, "inputs .npy to score the model on")->group(e);
@@ -96,14 +94,11 @@ int main(int argc, char** argv) {
         if (!test) std::tie(train, test) = lt::split_dataset(train, test_fraction, evonas::derive_seed(split_seed, 1));
         if (!val) std::tie(train, val) = lt::split_dataset(train, val_fraction, evonas::derive_seed(split_seed, 2));
         const auto space = space_for(train);
-        if (seed_genome.empty()) {
-            seed_genome = "conv(k=3,f=16) pool(k=2,s=2) conv(k=3,f=32) pool(k=2,s=2) | dense(u=64) ; lr=0.01 mom=0.9 bs=32 opt=sgd";
-        }
         if (!o.quiet) {
             fmt::print("data: {} training, {} validation, {} test samples of shape [{}], {} classes\n", train.size(),
                        val->size(), test->size(), fmt::join(train.inputs.sizes().slice(1), ", "), train.classes);
         }
-        const auto c = ex::evolve_and_compare(space, evonas::parse_genome(seed_genome, space), {train, *val, *test}, o);
+        const auto c = ex::evolve_and_compare(space, {train, *val, *test}, o);
         ex::print_comparison(c, space, o);
         return 0;
     });

@@ -82,12 +82,11 @@ int main(int argc, char** argv) {
     ex::CommonOptions o;
     o.run_dir = "sans_run";
     o.evaluations = 40;
-    o.time_per_network = 8.0;
     o.epochs = 3;
+    o.seed_genome = evonas::examples::sans::sans_seed_genome;
     ex::add_common_options(app, o);
     std::int64_t train_per_class = 600, val_per_class = 150, test_per_class = 250;
     std::uint64_t data_seed = 2024;
-    std::string seed_genome = evonas::examples::sans::sans_seed_genome;
     std::string write_data, data_dir, evaluate, x_file, y_file;
     const auto* d = "Data";
     app.add_option("--train-per-class", train_per_class, "generated training curves per class")
@@ -106,8 +105,6 @@ int main(int argc, char** argv) {
                    "write the generated curves as DIR/x_{train,val,test}.npy, y_{...}.npy and the test split again "
                    "as DIR/X.npy, DIR/y.npy")
         ->excludes(data_dir_option)->group(d);
-    app.add_option("--seed-genome", seed_genome, "the human-designed network the search starts from (genome text)")
-        ->capture_default_str()->group("Search");
     const auto* e = "Evaluate a saved model (no search)";
     app.add_option("--evaluate", evaluate, "a model file (e.g. sans_run/best_model.pt) to score on --x/--y or --data-dir")
         ->group(e);
@@ -164,8 +161,7 @@ int main(int argc, char** argv) {
         }
         const ex::SplitData data{network_input(raw[0], "train"), network_input(raw[1], "validation"),
                                  network_input(raw[2], "test")};
-        const auto seed = evonas::parse_genome(seed_genome, space);
-        const auto c = ex::evolve_and_compare(space, seed, data, o);
+        const auto c = ex::evolve_and_compare(space, data, o);
         ex::print_comparison(c, space, o);
         return 0;
     });

@@ -55,6 +55,7 @@
 #include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
 
+#include <evonas/drivers/confirm.hpp>
 #include <evonas/drivers/sim.hpp>
 #include <evonas/drivers/threads.hpp>
 

@@ -115,7 +115,8 @@ TEST_CASE("a layer that does not fit is reported, not repaired, by infer_cnn_sha
     CHECK(r.problem ==
           "section 0 layer 0 conv(k=7,s=1,f=8,pad=valid,act=relu,bn=1): kernel 7 is larger than the input extent 5 "
           "(pad=valid)");
-    CHECK(infer("pool(k=4,s=1) |", space, data(1, {3, 3})).problem ==
+    const auto free_space = evonas::cnn_space(2, {.require_convolution = false});
+    CHECK(infer("pool(k=4,s=1) |", free_space, data(1, {3, 3})).problem ==
           "section 0 layer 0 pool(type=max,k=4,s=1): pooling window 4 is larger than the input extent 3");
 }
 
@@ -171,12 +172,26 @@ TEST_CASE("repair: a pooling window shrinks, or the pooling goes", "[cnn_shape][
 }
 
 TEST_CASE("repair: a removal below the section's minimum makes the genome invalid", "[cnn_shape][repair]") {
-    const auto space = evonas::cnn_space(2, {.min_feature_layers = 1});
+    const auto space = evonas::cnn_space(2, {.min_feature_layers = 1, .require_convolution = false});
     auto g = evonas::parse_genome("pool(k=2) |", space);
     const auto r = evonas::repair_cnn_genome(g, space, data(1, {1, 1}));
     CHECK_FALSE(r.valid);
     CHECK(r.problem == "section 0 layer 0: pool(type=max,k=2,s=2) does not fit the input extent 1 and cannot be "
                        "removed: section 'features' needs at least 1 layers");
+}
+
+TEST_CASE("repair: the only convolution of a space that requires one is never removed", "[cnn_shape][repair]") {
+    const auto space = evonas::cnn_space(2);
+    auto g = evonas::parse_genome("dilconv(k=3,d=4,pad=valid) pool(k=2) |", space);
+    const auto r = evonas::repair_cnn_genome(g, space, data(1, {1, 1}));
+    CHECK_FALSE(r.valid);
+    CHECK(r.problem.find("cannot be removed: it is the only layer of section 'features' of a type the section "
+                         "requires") != std::string::npos);
+    // With a second convolution that fits, the misfit goes and the genome stays valid.
+    auto h = evonas::parse_genome("dilconv(k=3,d=4,pad=valid) conv(k=1) |", space);
+    const auto r2 = evonas::repair_cnn_genome(h, space, data(1, {1, 1}));
+    CHECK(r2.valid);
+    CHECK(evonas::is_valid(h, space));
 }
 
 TEST_CASE("repair: limits, genomes outside the space and bad shapes are rejected", "[cnn_shape][repair]") {

@@ -41,6 +41,8 @@ TEST_CASE("docs/genome.md: the friendly seed's canonical text and the widen muta
     CHECK(evonas::genome_diff_text(seed, wider, space) == "features[0]: conv f 32->64; features[2]: conv f 64->128");
 
     // A genome without convolutions: nothing to widen, so the mix would try another mutation.
-    auto dense_only = evonas::parse_genome("pool | dense(u=64)", space);
-    CHECK_FALSE(widen(dense_only, space, rng));
+    // (cnn_space requires a convolution by default; this one does not.)
+    const auto free_space = evonas::cnn_space(2, {.require_convolution = false});
+    auto dense_only = evonas::parse_genome("pool | dense(u=64)", free_space);
+    CHECK_FALSE(widen(dense_only, free_space, rng));
 }

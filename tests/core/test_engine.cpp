@@ -131,7 +131,8 @@ TEST_CASE("bad evolution options name the field", "[engine][errors]") {
     fails({.islands = 0}, "EvolutionOptions.islands: must be at least 1, got 0");
     fails({.population = 2, .tournament_size = 3},
           "EvolutionOptions.population: (2) is smaller than tournament_size (3)");
-    fails({.population = 1}, "EvolutionOptions.population: must be at least 2, got 1");
+    fails({.population = 1}, "EvolutionOptions.population: must be at least 2 (or 0: from the budget), got 1");
+    fails({.random_fraction = -0.1}, "EvolutionOptions.random_fraction: must be in [0, 1], got -0.1");
     fails({.islands = 2, .migration = {.interval = 0}}, "EvolutionOptions.migration.interval: must be at least 1, got 0");
     fails({.islands = 2, .population = 4, .migration = {.migrants = 5}},
           "EvolutionOptions.migration.migrants: (5) is larger than the population (4)");
@@ -407,8 +408,8 @@ TEST_CASE("the log names a crossover of one's own, named or not", "[engine][oper
         EvolutionOperators<> ops;
         ops.crossover = [](const Genome<>& a, const Genome<>&, const SearchSpace&, Rng&) { return a; };
         ops.crossover_name = name;
-        IslandModel<> model(space, EvolutionOptions{.islands = 1, .population = 4, .seed = 5,
-                                                    .stop = {.max_evaluations = 60}},
+        IslandModel<> model(space, EvolutionOptions{.islands = 1, .population = 4, .crossover_probability = 0.5,
+                                                    .seed = 5, .stop = {.max_evaluations = 60}},
                             {}, ops);
         std::set<std::string> crossover_ops;
         Rng scores(2);

@@ -52,8 +52,10 @@ void check_random_genomes(const SearchSpace& space, int count) {
     for (std::size_t s = 0; s < space.sections().size(); ++s) {
         INFO(space.name() << " section " << s);
         const auto& spec = space.section(s);
-        CHECK(counts[s].size() == spec.max_layers - spec.min_layers + 1);
-        CHECK(*counts[s].begin() == spec.min_layers);
+        // A section that requires a layer type has at least one layer.
+        const auto min_layers = std::max<std::size_t>(spec.min_layers, spec.require_any.empty() ? 0 : 1);
+        CHECK(counts[s].size() == spec.max_layers - min_layers + 1);
+        CHECK(*counts[s].begin() == min_layers);
         CHECK(*counts[s].rbegin() == spec.max_layers);
         const auto& ids = space.allowed_ids(s);
         CHECK(types[s] == std::set<evonas::LayerTypeId>(ids.begin(), ids.end()));

@@ -471,7 +471,7 @@ TEST_CASE("bad simulation options name the field", "[sim][errors]") {
     refuse(o, "SimOptions.cost: is empty; give a CostModel (e.g. CostModel::constant(60))");
     o = constant_run(4, 1.0, 10);
     o.evolution.population = 1;
-    refuse(o, "EvolutionOptions.population: must be at least 2, got 1");
+    refuse(o, "EvolutionOptions.population: must be at least 2 (or 0: from the budget), got 1");
 }
 
 TEST_CASE("ten thousand workers: W jobs per period, one event at a time", "[sim][scale]") {

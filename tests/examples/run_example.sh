@@ -18,12 +18,13 @@ trap 'rm -f "$out"' EXIT
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || { echo "FAIL: $program exited with $status"; exit 1; }
 fail=0
-for p in '^network +test acc +bal acc +val score +params +MFLOPs +train s' '^seed +[0-9.]+ +[0-9.]+ +[0-9.]+ ' \
+for p in '^network +test acc +bal acc +val score +params +MFLOPs +train s' '^(seed|human) +[0-9.]+ +[0-9.]+ +[0-9.]+ ' \
          '^evolved +[0-9.]+ +[0-9.]+ +[0-9.]+ ' "^run directory: $run_dir" "${patterns[@]}"; do
   grep -Eq "$p" "$out" || { echo "FAIL: no line matching /$p/ in the output"; fail=1; }
 done
-for f in run.json lineage.jsonl checkpoint.json best.txt best_model.pt best_model.ts.pt models/job-0.pt; do
+for f in run.json lineage.jsonl checkpoint.json best.txt best_model.pt best_model.ts.pt; do
   [ -s "$run_dir/$f" ] || { echo "FAIL: $run_dir/$f is missing or empty"; fail=1; }
 done
+compgen -G "$run_dir/models/job-*.pt" >/dev/null || { echo "FAIL: no network saved in $run_dir/models"; fail=1; }
 [ "$fail" -eq 0 ] && echo "PASS: table and run directory $run_dir"
 exit "$fail"

@@ -244,6 +244,34 @@ TEST_CASE("hyper-parameters come from the genome unless the options set them", "
     CHECK(lt::CnnTrainer(space, data, {.epochs = 1}).evaluate(g, job(1)).ok());  // Adam trains too
 }
 
+TEST_CASE("check() sets the genes the trainer ignores to what it trains with, so twins hash alike",
+          "[libtorch][trainer][check]") {
+    const auto space = evonas::cnn_space(1);
+    const auto data = sine_signals(40, 8);
+    const lt::CnnTrainer fixed(space, data, {.epochs = 2, .batch_size = 32});
+    auto a = evonas::parse_genome("conv(k=3,f=8) | ; lr=0.002 mom=0.5 bs=16 opt=sgd epochs=7", space);
+    auto b = evonas::parse_genome("conv(k=3,f=8) | ; lr=0.002 mom=0.5 bs=64 opt=sgd epochs=30", space);
+    CHECK(evonas::genome_hash(a, space) != evonas::genome_hash(b, space));
+    CHECK(fixed.check(a).verdict == evonas::Check::Verdict::ok);  // silent: not a repair
+    CHECK(fixed.check(b).verdict == evonas::Check::Verdict::ok);
+    CHECK(evonas::genome_hash(a, space) == evonas::genome_hash(b, space));
+    CHECK(evonas::to_text(a, space).find("bs=32") != std::string::npos);
+    CHECK(evonas::to_text(a, space).find("epochs=2") != std::string::npos);
+    // Adam has no momentum: two Adam genomes differing only there are one network.
+    const lt::CnnTrainer free(space, data);
+    auto c = evonas::parse_genome("conv(k=3,f=8) | ; mom=0.1 opt=adam", space);
+    auto d = evonas::parse_genome("conv(k=3,f=8) | ; mom=0.7 opt=adam", space);
+    CHECK(free.ignored_genes_as_trained(c) == 1);
+    (void)free.check(d);
+    CHECK(evonas::genome_hash(c, space) == evonas::genome_hash(d, space));
+    auto e = evonas::parse_genome("conv(k=3,f=8) | ; mom=0.7 opt=sgd epochs=9", space);
+    CHECK(free.ignored_genes_as_trained(e) == 0);  // SGD uses momentum; epochs come from the genome
+    // A value the gene cannot hold (epochs 100 > 50) leaves the gene's default.
+    const lt::CnnTrainer long_training(space, data, {.epochs = 100});
+    CHECK(long_training.ignored_genes_as_trained(e) == 1);
+    CHECK(evonas::to_text(e, space).find("epochs=5") != std::string::npos);
+}
+
 TEST_CASE("bad options and devices are reported with the field", "[libtorch][trainer][options]") {
     const auto space = evonas::cnn_space(1);
     const auto data = sine_signals(20, 9);

@@ -63,8 +63,8 @@ SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions
     using G = Genome<LayerGene>;
     options.validate();
     const bool files = !options.run_dir.empty();
-    const auto identity = files ? run_identity(space, options.evolution, seeds) : nlohmann::json();
-    IslandModel<G> model(space, options.evolution, std::move(seeds), std::move(operators));
+    IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
+    const auto identity = files ? run_identity(space, model.options(), seeds) : nlohmann::json();
     const RunPaths paths{options.run_dir};
     std::shared_ptr<LineageLog> log;
     if (files) {

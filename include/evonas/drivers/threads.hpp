@@ -91,14 +91,15 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
                   "returning evonas::Fitness (see docs/trainer.md)");
     options.validate();
 
-    IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
     const RunPaths paths{options.run_dir};
+    IslandModel<G> model(space, options_for_run(options.evolution, paths, options.resume), seeds,
+                         std::move(operators));
     const bool files = !options.run_dir.empty();
     std::shared_ptr<LineageLog> log;
     if (files) {
         const nlohmann::json extra{{"driver", "threads"}, {"workers", options.workers},
                                    {"stop", stop_to_json(options.evolution.stop)}};
-        log = open_run_files(model, paths, run_identity(space, options.evolution, seeds), extra,
+        log = open_run_files(model, paths, run_identity(space, model.options(), seeds), extra,
                                      options.resume);
         model.add_observer(log);
     }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <evonas/engine/individual.hpp>
+#include <evonas/engine/options.hpp>
 #include <evonas/operators/operators.hpp>
 
 namespace evonas {
@@ -16,7 +17,7 @@ namespace evonas {
 /// The operators an IslandModel breeds with. Every member has a default, so
 /// `EvolutionOperators<>{}` works; replace any with a built-in or a lambda:
 ///
-///     auto ops = EvolutionOperators<>::defaults(options.tournament_size);
+///     auto ops = EvolutionOperators<>::defaults(options);
 ///     ops.crossover = SectionExchangeCrossover{};
 ///     ops.crossover_name = "section_exchange";
 ///
@@ -41,8 +42,9 @@ struct EvolutionOperators {
     /// or nullopt to discard it (see Replacement).
     std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)> replace;
 
-    /// MutationMix::standard(), OnePointCrossover, tournament selection of
-    /// options.tournament_size, ReplaceWorst.
+    /// The classic preset's operators (evonas 0.1): MutationMix::standard(),
+    /// OnePointCrossover, tournament selection of `tournament_size` drawn
+    /// with replacement, ReplaceWorst.
     static EvolutionOperators defaults(std::size_t tournament_size) {
         EvolutionOperators ops;
         ops.mutate = make_mutation(MutationMix::standard());
@@ -50,6 +52,28 @@ struct EvolutionOperators {
         ops.crossover_name = std::string(OnePointCrossover{}.name());
         ops.select = make_selection(TournamentSelection{tournament_size});
         ops.replace = make_replacement(ReplaceWorst{});
+        return ops;
+    }
+
+    /// The operators of `options`' preset (auto fields resolved first):
+    /// classic: defaults(tournament_size). Regularized: MutationMix::standard()
+    /// followed by MutateGlobalsEach (every global gene with probability 1/n),
+    /// AlignedOnePointCrossover, AgingTournamentSelection of tournament_size
+    /// distinct members, ReplaceOldest.
+    static EvolutionOperators defaults(const EvolutionOptions& options) {
+        const auto o = options.resolved();
+        if (o.effective_preset() == EvolutionPreset::classic) return defaults(o.tournament_size);
+        EvolutionOperators ops;
+        ops.mutate = [mix = MutationMix::standard(), globals = MutateGlobalsEach{}](
+                         G& genome, const SearchSpace& space, Rng& rng) mutable -> std::string {
+            std::string name = mix(genome, space, rng) ? mix.last_applied() : std::string();
+            if (globals(genome, space, rng)) name += name.empty() ? "mutate_globals" : "+mutate_globals";
+            return name;
+        };
+        ops.crossover = AlignedOnePointCrossover{};
+        ops.crossover_name = std::string(AlignedOnePointCrossover{}.name());
+        ops.select = make_selection(AgingTournamentSelection{o.tournament_size, true});
+        ops.replace = make_replacement(ReplaceOldest{});
         return ops;
     }
 

@@ -58,14 +58,14 @@ public:
     /// genome in place or reject it.
     using Prepare = std::function<Check(G&)>;
 
-    /// Validates `options` and the `seeds` (ConfigError), spreads the seeds
+    /// Validates `options` and the `seeds` (ConfigError), resolves the
+    /// options' auto fields (EvolutionOptions::resolved()), spreads the seeds
     /// over the islands (identical seeds once) and fills unset operators
-    /// with EvolutionOperators::defaults().
+    /// with the preset's (EvolutionOperators::defaults(options)).
     IslandModel(SearchSpace space, EvolutionOptions options, std::vector<G> seeds = {},
                 EvolutionOperators<G> operators = {})
-        : space_(std::move(space)), options_(std::move(options)), ops_(std::move(operators)) {
-        options_.validate();
-        auto defaults = EvolutionOperators<G>::defaults(options_.tournament_size);
+        : space_(std::move(space)), options_(validated(std::move(options))), ops_(std::move(operators)) {
+        auto defaults = EvolutionOperators<G>::defaults(options_);
         if (!ops_.mutate) ops_.mutate = std::move(defaults.mutate);
         if (!ops_.crossover) {
             ops_.crossover = std::move(defaults.crossover);
@@ -94,7 +94,7 @@ public:
 
     /// The search space.
     const SearchSpace& space() const noexcept { return space_; }
-    /// The validated options.
+    /// The options in use: validated, every auto field resolved.
     const EvolutionOptions& options() const noexcept { return options_; }
     /// Number of islands.
     std::size_t island_count() const noexcept { return islands_.size(); }
@@ -304,6 +304,13 @@ public:
 
 private:
     friend struct detail::IslandModelAccess;
+
+    static EvolutionOptions validated(EvolutionOptions options) {
+        options.validate();
+        auto resolved = options.resolved();
+        resolved.validate();
+        return resolved;
+    }
     static constexpr int max_rejections = 64;
 
     bool budget_spent() const noexcept {

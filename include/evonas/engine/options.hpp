@@ -2,6 +2,7 @@
 // messages that name the field.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -118,14 +119,52 @@ struct StopCriteria {
     std::function<bool(const Progress&)> callback = nullptr;  ///< stop when it returns true
 };
 
-/// Everything about the evolution itself (not the driver).
+/// Which evolution the defaults describe (docs/concepts.md says where each
+/// value comes from).
+enum class EvolutionPreset {
+    /// Regularized ("aging") evolution (Real et al. 2019), the default since
+    /// evonas 0.2: tournaments of about a quarter of the population drawn
+    /// without replacement, the oldest member replaced; an island breeds
+    /// only once its population is full of trained networks; population
+    /// from the budget; crossover (aligned one-point) only from 300
+    /// networks on; every bred child also mutates each global gene with
+    /// probability 1/(number of global genes).
+    regularized,
+    /// evonas 0.1: tournament of 3 drawn with replacement, the worst member
+    /// replaced, population 16, one-point crossover with probability 0.5,
+    /// breeding once `population` genomes were proposed. Runs written by
+    /// evonas 0.1 resume with it.
+    classic,
+};
+
+/// "regularized" or "classic".
+inline constexpr std::string_view to_string(EvolutionPreset p) noexcept {
+    return p == EvolutionPreset::regularized ? "regularized" : "classic";
+}
+
+/// Everything about the evolution itself (not the driver). Fields left at
+/// their "auto" value (0 or unset) take the preset's value, some of them
+/// sized from the budget; IslandModel::options() shows the values in use.
 /// Example: `EvolutionOptions{.islands = 4, .population = 32, .seed = 7}`.
 struct EvolutionOptions {
     std::size_t islands = 1;              ///< independent populations (>= 1)
-    std::size_t population = 16;          ///< members per island
-    std::size_t tournament_size = 3;      ///< for the default tournament selection
-    double crossover_probability = 0.5;   ///< else the child is a mutated copy of one parent
+    /// The defaults' generation. Unset: regularized for a new run; a resumed
+    /// run keeps the one it was started with (run.json).
+    std::optional<EvolutionPreset> preset;
+    /// Members per island (>= 2). 0: regularized: clamp(max_evaluations /
+    /// (5 islands), 10, 100), 20 without max_evaluations; classic: 16.
+    std::size_t population = 0;
+    /// Members per tournament of the default selection. 0: regularized:
+    /// max(2, round(population / 4)), drawn without replacement; classic: 3.
+    std::size_t tournament_size = 0;
+    /// Chance a child is bred by crossover, else it is a mutated copy of one
+    /// parent. Unset: regularized: 0 below 300 max_evaluations, else 0.5;
+    /// classic: 0.5.
+    std::optional<double> crossover_probability;
     double mutate_after_crossover = 0.5;  ///< probability a crossover child is also mutated
+    /// Share of proposals, after an island's initial phase, that are fresh
+    /// random genomes instead of children (1: random search). Unset: 0.
+    std::optional<double> random_fraction;
     std::uint64_t seed = 1;               ///< the run seed: every draw of the search derives from it
     JobSeeds job_seeds = JobSeeds::per_job;  ///< where each job's training seed comes from
     MigrationOptions migration{};         ///< between islands (ignored with one island)
@@ -134,20 +173,56 @@ struct EvolutionOptions {
     std::size_t hall_of_fame = 10;        ///< best individuals kept over the whole run
     StopCriteria stop{};                  ///< when the run stops (at least one criterion)
 
+    /// The preset in effect (regularized when unset).
+    EvolutionPreset effective_preset() const noexcept { return preset.value_or(EvolutionPreset::regularized); }
+
+    /// A copy with every auto field set to its value: the preset, the
+    /// population and tournament sized from the budget, the crossover
+    /// probability and the random fraction. Explicit values are kept.
+    EvolutionOptions resolved() const {
+        EvolutionOptions r = *this;
+        const auto p = effective_preset();
+        r.preset = p;
+        const auto budget = stop.max_evaluations;
+        if (r.population == 0) {
+            if (p == EvolutionPreset::classic) {
+                r.population = 16;
+            } else if (budget == 0) {
+                r.population = 20;
+            } else {
+                r.population = std::clamp<std::size_t>(
+                    static_cast<std::size_t>(budget / (5 * std::max<std::size_t>(islands, 1))), 10, 100);
+            }
+        }
+        if (r.tournament_size == 0) {
+            r.tournament_size = p == EvolutionPreset::classic
+                                    ? 3
+                                    : std::max<std::size_t>(2, (r.population + 2) / 4);  // round(population / 4)
+            r.tournament_size = std::min(r.tournament_size, std::max<std::size_t>(r.population, 1));
+        }
+        if (!r.crossover_probability) {
+            r.crossover_probability = p == EvolutionPreset::classic || budget == 0 || budget >= 300 ? 0.5 : 0.0;
+        }
+        if (!r.random_fraction) r.random_fraction = 0.0;
+        return r;
+    }
+
     /// Throws ConfigError naming the field ("EvolutionOptions.population", ...).
     void validate() const {
         const auto fail = [](std::string_view field, const std::string& problem) {
             throw ConfigError(fmt::format("EvolutionOptions.{}", field), problem);
         };
         if (islands == 0) fail("islands", "must be at least 1, got 0");
-        if (population < 2) fail("population", fmt::format("must be at least 2, got {}", population));
-        if (tournament_size == 0) fail("tournament_size", "must be at least 1, got 0");
-        if (population < tournament_size) {
+        if (population == 1) fail("population", "must be at least 2 (or 0: from the budget), got 1");
+        if (population != 0 && tournament_size != 0 && population < tournament_size) {
             fail("population", fmt::format("({}) is smaller than tournament_size ({})", population,
                                            tournament_size));
         }
-        if (!(crossover_probability >= 0.0 && crossover_probability <= 1.0)) {
-            fail("crossover_probability", fmt::format("must be in [0, 1], got {}", crossover_probability));
+        if (crossover_probability && !(*crossover_probability >= 0.0 && *crossover_probability <= 1.0)) {
+            fail("crossover_probability", fmt::format("must be in [0, 1], got {}", *crossover_probability));
+        }
+        if (random_fraction && !(*random_fraction >= 0.0 && *random_fraction <= 1.0)) {
+            fail("random_fraction", fmt::format("must be in [0, 1], got {}", *random_fraction));
         }
         if (!(mutate_after_crossover >= 0.0 && mutate_after_crossover <= 1.0)) {
             fail("mutate_after_crossover", fmt::format("must be in [0, 1], got {}", mutate_after_crossover));
@@ -155,7 +230,7 @@ struct EvolutionOptions {
         if (migration.topology != MigrationTopology::none && islands > 1) {
             if (migration.interval == 0) fail("migration.interval", "must be at least 1, got 0");
             if (migration.migrants == 0) fail("migration.migrants", "must be at least 1, got 0");
-            if (migration.migrants > population) {
+            if (population != 0 && migration.migrants > population) {
                 fail("migration.migrants", fmt::format("({}) is larger than the population ({})",
                                                        migration.migrants, population));
             }

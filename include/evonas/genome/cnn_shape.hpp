@@ -312,6 +312,16 @@ inline CnnRepair repair_cnn_genome(Genome<LayerGene>& genome, const SearchSpace&
                                     space.section(misfit.section).name, space.section(misfit.section).min_layers));
                 return false;
             }
+            if (space.is_required(misfit.section, gene.type)) {
+                std::size_t required = 0;
+                for (const auto& g : section) required += space.is_required(misfit.section, g.type) ? 1 : 0;
+                if (required == 1) {
+                    invalid(fmt::format("{}: {} does not fit the input extent {} and cannot be removed: it is the "
+                                        "only layer of section '{}' of a type the section requires", where, before,
+                                        misfit.extent, space.section(misfit.section).name));
+                    return false;
+                }
+            }
             section.genes().erase(section.genes().begin() + static_cast<std::ptrdiff_t>(misfit.index));
             result.changes.push_back(fmt::format("{}: removed {} (input extent {})", where, before, misfit.extent));
             return true;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <evonas/space/layer_type.hpp>
 #include <evonas/space/search_space.hpp>
@@ -57,6 +58,24 @@ inline LayerGene random_layer(const SearchSpace& space, LayerTypeId id, Rng& rng
 inline LayerGene random_layer_for_section(const SearchSpace& space, std::size_t s, Rng& rng) {
     const auto& ids = space.allowed_ids(s);
     return random_layer(space, ids[rng.weighted(space.allowed_weights(s))], rng);
+}
+
+/// A random layer of one of the types section `s` requires (require_any),
+/// drawn by the section's weights among them; random_layer_for_section()
+/// when the section requires nothing.
+inline LayerGene random_required_layer(const SearchSpace& space, std::size_t s, Rng& rng) {
+    const auto& required = space.required_ids(s);
+    if (required.empty()) return random_layer_for_section(space, s, rng);
+    const auto& ids = space.allowed_ids(s);
+    const auto& all_weights = space.allowed_weights(s);
+    std::vector<double> weights;
+    weights.reserve(required.size());
+    for (auto id : required) {
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+            if (ids[k] == id) weights.push_back(all_weights[k]);
+        }
+    }
+    return random_layer(space, required[rng.weighted(weights)], rng);
 }
 
 }  // namespace evonas

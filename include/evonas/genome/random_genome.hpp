@@ -1,6 +1,7 @@
 // evonas: random and default genomes that honour every constraint of a space.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -21,7 +22,10 @@ inline std::vector<double> default_globals(const SearchSpace& space) {
 
 /// A random genome: each section gets a uniform number of layers in
 /// [min_layers, max_layers], each layer a type drawn by the section's
-/// weights and random parameters; every global gene is drawn too.
+/// weights and random parameters; every global gene is drawn too. A section
+/// with a requirement (require_any) that none of its layers meets gets one
+/// position (drawn uniformly; the only layer of an empty section) replaced
+/// by a layer of a required type.
 inline Genome<LayerGene> random_genome(const SearchSpace& space, Rng& rng) {
     std::vector<GeneSection<LayerGene>> sections;
     sections.reserve(space.sections().size());
@@ -30,8 +34,15 @@ inline Genome<LayerGene> random_genome(const SearchSpace& space, Rng& rng) {
         const auto n = static_cast<std::size_t>(rng.uniform_int(
             static_cast<std::int64_t>(spec.min_layers), static_cast<std::int64_t>(spec.max_layers)));
         std::vector<LayerGene> genes;
-        genes.reserve(n);
+        genes.reserve(std::max<std::size_t>(n, 1));
         for (std::size_t i = 0; i < n; ++i) genes.push_back(random_layer_for_section(space, s, rng));
+        if (!space.meets_requirement(s, genes)) {
+            // One position (or the only layer of an empty section) becomes a
+            // layer of a required type, drawn by the section's weights.
+            const auto layer = random_required_layer(space, s, rng);
+            if (genes.empty()) genes.push_back(layer);
+            else genes[rng.index(genes.size())] = layer;
+        }
         sections.emplace_back(std::move(genes));
     }
     std::vector<double> globals;

@@ -153,7 +153,18 @@ public:
         const auto& specs = space_.sections();
         std::vector<GeneSection<LayerGene>> sections;
         for (std::size_t s = 0;; ++s) {
+            const auto section_start = peek().offset;
             sections.push_back(parse_section(s));
+            if (s < specs.size() && !space_.meets_requirement(s, sections.back())) {
+                std::string names;
+                const auto& required = specs[s].require_any;
+                for (std::size_t k = 0; k < required.size(); ++k) {
+                    names += k == 0 ? "" : (k + 1 == required.size() ? " or " : ", ");
+                    names += required[k];
+                }
+                fail_at(section_start, fmt::format("section '{}' needs at least one {} layer (the space requires "
+                                                   "it)", specs[s].name, names));
+            }
             const GenomeToken tok = peek();
             if (!tok.is(Kind::bar)) {
                 if (s + 1 < specs.size()) {

@@ -13,8 +13,9 @@
 namespace evonas {
 
 /// The first reason `genome` is not valid in `space`, or "" when it is:
-/// section count, layers per section, layer types the section allows,
-/// parameter counts and every value inside its parameter's space.
+/// section count, layers per section, layer types the section allows, a
+/// section's required layer type (require_any), parameter counts and every
+/// value inside its parameter's space.
 inline std::string genome_problem(const Genome<LayerGene>& genome, const SearchSpace& space) {
     if (genome.section_count() != space.sections().size()) {
         return fmt::format("the genome has {} sections, the space '{}' has {}",
@@ -54,6 +55,11 @@ inline std::string genome_problem(const Genome<LayerGene>& genome, const SearchS
                                        spec.name, i, type.name, p);
                 }
             }
+        }
+        if (!space.meets_requirement(s, section)) {
+            std::string names;
+            for (const auto& n : spec.require_any) names += (names.empty() ? "" : ", ") + n;
+            return fmt::format("section '{}' needs at least one layer of type {}", spec.name, names);
         }
     }
     if (genome.globals().size() != space.globals().size()) {

@@ -18,6 +18,17 @@
 
 namespace evonas {
 
+/// The options a driver builds its model with: `requested`, and when
+/// resuming a run directory that has a run.json, its auto fields taken from
+/// the stored options (adopt_run_options), so the run continues with the
+/// preset and sizes it was started with. Throws ParseError/IoError when
+/// run.json cannot be read.
+inline EvolutionOptions options_for_run(const EvolutionOptions& requested, const RunPaths& paths, bool resume) {
+    if (!resume || paths.dir.empty() || !std::filesystem::exists(paths.run())) return requested;
+    const auto stored = parse_json_text(read_text_file(paths.run(), "run description"), paths.run().string());
+    return adopt_run_options(requested, stored.value("options", nlohmann::json()));
+}
+
 /// Prepares `paths.dir` for `model`'s run (see prepare_run_directory) and,
 /// when resuming, restores the model from checkpoint.json and replays the
 /// newer lineage lines (a torn last line is cut off). Returns the lineage

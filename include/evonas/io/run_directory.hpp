@@ -24,16 +24,19 @@
 namespace evonas {
 
 /// The parts of EvolutionOptions that define a run (the stop criteria do
-/// not: a resumed run may be given a larger budget).
+/// not: a resumed run may be given a larger budget), with every auto field
+/// resolved (EvolutionOptions::resolved()).
 ///
 /// Options added after the first release are written only when they differ
-/// from what the versions without them did, so a run directory written by
-/// an older evonas keeps its identity and still resumes.
-inline nlohmann::json options_to_json(const EvolutionOptions& o) {
+/// from what the versions without them did (e.g. "preset" only when it is
+/// not classic), so a run directory written by an older evonas keeps its
+/// identity and still resumes.
+inline nlohmann::json options_to_json(const EvolutionOptions& options) {
+    const auto o = options.resolved();
     nlohmann::json j{{"islands", o.islands},
             {"population", o.population},
             {"tournament_size", o.tournament_size},
-            {"crossover_probability", o.crossover_probability},
+            {"crossover_probability", o.crossover_probability.value_or(0.5)},
             {"mutate_after_crossover", o.mutate_after_crossover},
             {"seed", o.seed},
             {"migration", {{"topology", std::string(to_string(o.migration.topology))},
@@ -44,8 +47,41 @@ inline nlohmann::json options_to_json(const EvolutionOptions& o) {
             {"duplicates", std::string(to_string(o.duplicates))},
             {"max_rebreed", o.max_rebreed},
             {"hall_of_fame", o.hall_of_fame}};
+    if (o.effective_preset() != EvolutionPreset::classic) j["preset"] = std::string(to_string(o.effective_preset()));
+    if (o.random_fraction.value_or(0.0) != 0.0) j["random_fraction"] = *o.random_fraction;
     if (o.job_seeds != JobSeeds::per_job) j["job_seeds"] = std::string(to_string(o.job_seeds));
     return j;
+}
+
+/// `requested` with its auto fields (preset, population, tournament_size,
+/// crossover_probability, random_fraction left unset or 0) taken from a
+/// run's stored options (run.json's "options"), so a run resumes as it was
+/// started even when the defaults or the budget changed since; a key an
+/// older evonas did not write means its behaviour then (preset classic,
+/// random_fraction 0). Explicit values are kept (and must match, or the run
+/// is refused as a different one).
+inline EvolutionOptions adopt_run_options(EvolutionOptions requested, const nlohmann::json& stored) {
+    if (!stored.is_object()) return requested;
+    if (!requested.preset) {
+        const auto name = stored.value("preset", std::string("classic"));
+        requested.preset = name == "regularized" ? EvolutionPreset::regularized : EvolutionPreset::classic;
+    }
+    const auto count = [&](const char* key) -> std::size_t {
+        const auto it = stored.find(key);
+        return it != stored.end() && it->is_number_unsigned() ? it->get<std::size_t>() : 0;
+    };
+    if (requested.population == 0) requested.population = count("population");
+    if (requested.tournament_size == 0) requested.tournament_size = count("tournament_size");
+    if (!requested.crossover_probability) {
+        if (const auto it = stored.find("crossover_probability"); it != stored.end() && it->is_number()) {
+            requested.crossover_probability = it->get<double>();
+        }
+    }
+    if (!requested.random_fraction) {
+        const auto it = stored.find("random_fraction");
+        requested.random_fraction = it != stored.end() && it->is_number() ? it->get<double>() : 0.0;
+    }
+    return requested;
 }
 
 /// The stop criteria as JSON, for run.json (informational: they are not part
@@ -105,20 +141,42 @@ inline bool prepare_run_directory(const RunPaths& paths, const nlohmann::json& i
     const auto stored = parse_json_text(read_text_file(paths.run(), "run description"), paths.run().string());
     for (const char* key : {"space", "options", "seeds"}) {
         if (!stored.contains(key) || stored.at(key) != identity.at(key)) {
+            // The first difference, by JSON path: "('population' was 16, now 10)".
             std::string detail;
-            if (stored.contains(key) && stored.at(key).is_object()) {
-                for (const auto& [k, v] : identity.at(key).items()) {
-                    if (!stored.at(key).contains(k) || stored.at(key).at(k) != v) {
-                        detail = fmt::format(" ('{}' was {}, now {})", k,
-                                             stored.at(key).contains(k) ? stored.at(key).at(k).dump() : "absent",
-                                             v.dump());
-                        break;
-                    }
+            if (stored.contains(key)) {
+                const auto patch = nlohmann::json::diff(stored.at(key), identity.at(key));
+                if (!patch.empty()) {
+                    const auto& op = patch.front();
+                    const auto path = op.value("path", std::string());
+                    const auto where = path.size() > 1 ? path.substr(1) : path;
+                    const nlohmann::json::json_pointer pointer(path);
+                    const auto was = stored.at(key).contains(pointer) ? stored.at(key).at(pointer).dump() : "absent";
+                    const auto now = identity.at(key).contains(pointer) ? identity.at(key).at(pointer).dump() : "absent";
+                    const auto shorten = [](std::string text) {
+                        return text.size() > 80 ? text.substr(0, 77) + "..." : text;
+                    };
+                    detail = fmt::format(" ('{}' was {}, now {})", where, shorten(was), shorten(now));
                 }
             }
-            throw ConfigError("run_dir", fmt::format("{} holds a different run: its {} differs{}; "
+            std::string hint;
+            if (std::string(key) == "options" && stored.contains(key) && stored.at(key).is_object() &&
+                stored.at(key).value("preset", std::string("classic")) !=
+                    identity.at(key).value("preset", std::string("classic"))) {
+                hint = fmt::format(" (the run was started with the {} preset{}; leave "
+                                   "EvolutionOptions::preset unset to resume it as it was started)",
+                                   stored.at(key).value("preset", std::string("classic")),
+                                   stored.at(key).contains("preset") ? "" : ", as every run of evonas 0.1");
+            } else if (std::string(key) == "space") {
+                hint = " (a space of evonas 0.1's cnn_space() had no require_any; resume such a run with "
+                       "CnnSpaceOptions{.require_convolution = false})";
+                if (stored.at(key).dump().find("require_any") != std::string::npos ||
+                    identity.at(key).dump().find("require_any") == std::string::npos) {
+                    hint.clear();
+                }
+            }
+            throw ConfigError("run_dir", fmt::format("{} holds a different run: its {} differs{}{}; "
                                                      "refusing to resume (nothing was changed)",
-                                                     paths.dir.string(), key, detail));
+                                                     paths.dir.string(), key, detail, hint));
         }
     }
     return true;

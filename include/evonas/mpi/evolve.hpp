@@ -64,6 +64,24 @@ struct FactoryResult<F, false> {
     using type = std::remove_cvref_t<std::invoke_result_t<F&, std::size_t>>;
 };
 
+/// Sends rank 0's resolved auto fields of the evolution options (preset,
+/// population, tournament size, crossover probability, random fraction) to
+/// every rank, which sets them in `evolution`.
+inline void share_resolved(const boost::mpi::communicator& comm, EvolutionOptions& evolution) {
+    std::vector<double> values;
+    if (comm.rank() == 0) {
+        values = {evolution.effective_preset() == EvolutionPreset::classic ? 1.0 : 0.0,
+                  static_cast<double>(evolution.population), static_cast<double>(evolution.tournament_size),
+                  evolution.crossover_probability.value_or(0.5), evolution.random_fraction.value_or(0.0)};
+    }
+    boost::mpi::broadcast(comm, values, 0);
+    evolution.preset = values.at(0) != 0.0 ? EvolutionPreset::classic : EvolutionPreset::regularized;
+    evolution.population = static_cast<std::size_t>(values.at(1));
+    evolution.tournament_size = static_cast<std::size_t>(values.at(2));
+    evolution.crossover_probability = values.at(3);
+    evolution.random_fraction = values.at(4);
+}
+
 /// A master's model runs its own island only, with that island's share of
 /// max_evaluations as its budget. When resuming, it starts from the book's
 /// snapshot narrowed to what a master of that island knows in a fresh run:
@@ -153,28 +171,34 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
     const bool root = run_comm.rank() == 0;
     const bool files = !options.run_dir.empty();
 
-    // Rank 0: the book and the run files (restored when resuming).
+    // Rank 0: the book and the run files (restored when resuming). The
+    // options' auto fields are resolved there (from run.json when resuming)
+    // and sent to every rank, so all models use the same values, whatever
+    // each master's share of the budget.
     detail::Book book;
     std::unique_ptr<detail::Model> book_model;
     std::string snapshot;
     double offset = 0.0;
+    auto resolved = options;
     detail::agree_on(run_comm, [&] {
         if (!root) return;
-        book_model = std::make_unique<detail::Model>(space, options.evolution, seeds, operators);
+        resolved.evolution = options_for_run(options.evolution, RunPaths{options.run_dir}, options.resume).resolved();
+        book_model = std::make_unique<detail::Model>(space, resolved.evolution, seeds, operators);
         if (files) {
             const nlohmann::json extra{{"driver", "mpi"},
                                        {"ranks", run_comm.size()},
                                        {"workers", layout.worker_count()},
                                        {"stop", stop_to_json(options.evolution.stop)}};
             book.paths = RunPaths{options.run_dir};
-            book.log = open_run_files(*book_model, book.paths, run_identity(space, options.evolution, seeds), extra,
-                                      options.resume);
+            book.log = open_run_files(*book_model, book.paths, run_identity(space, book_model->options(), seeds),
+                                      extra, options.resume);
             if (options.resume && options.evolution.islands > 1) snapshot = model_snapshot(*book_model).dump();
         }
         offset = book_model->progress().elapsed_seconds;
     });
     boost::mpi::broadcast(run_comm, offset, 0);
     if (options.resume) boost::mpi::broadcast(run_comm, snapshot, 0);
+    detail::share_resolved(run_comm, resolved.evolution);
 
     bool agreed = false;
     try {
@@ -190,7 +214,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
         if (root && options.evolution.islands == 1) {
             model = book_model.get();  // its budget is the whole run's
         } else {
-            own = detail::make_island_model(space, options, seeds, operators, place.island,
+            own = detail::make_island_model(space, resolved, seeds, operators, place.island,
                                             options.resume ? snapshot : std::string());
             model = own.get();
         }
@@ -202,7 +226,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
             for (auto& o : observers) book.observers.push_back(std::move(o));
         }
         const auto run = [&](typename detail::Model::Prepare prepare) {
-            detail::Master master(run_comm, layout, space, *model, options, std::move(prepare),
+            detail::Master master(run_comm, layout, space, *model, resolved, std::move(prepare),
                                   root ? &book : nullptr, std::chrono::steady_clock::now(), offset);
             return master.run();
         };

@@ -170,34 +170,58 @@ inline std::optional<double> carried_value(const ParamSpec& from, double value, 
     return std::nullopt;
 }
 
-/// True when section `s` allows a type other than `current` with weight > 0.
-inline bool has_other_type(const SearchSpace& space, std::size_t s, LayerTypeId current) {
+/// True when section `s` allows a type other than `current` with weight > 0
+/// (with `required_only`, one of the section's required types).
+inline bool has_other_type(const SearchSpace& space, std::size_t s, LayerTypeId current,
+                           bool required_only = false) {
     const auto& ids = space.allowed_ids(s);
     const auto& weights = space.allowed_weights(s);
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (ids[k] != current && weights[k] > 0.0) return true;
+        if (ids[k] != current && weights[k] > 0.0 && (!required_only || space.is_required(s, ids[k]))) return true;
     }
     return false;
 }
 
-/// A type of section `s` other than `current`, drawn by the section's weights.
+/// A type of section `s` other than `current`, drawn by the section's
+/// weights (with `required_only`, among its required types).
 inline LayerTypeId draw_other_type(const SearchSpace& space, std::size_t s, LayerTypeId current,
-                                   Rng& rng) {
+                                   Rng& rng, bool required_only = false) {
     const auto& ids = space.allowed_ids(s);
     const auto& weights = space.allowed_weights(s);
+    const auto eligible = [&](std::size_t k) {
+        return ids[k] != current && weights[k] > 0.0 && (!required_only || space.is_required(s, ids[k]));
+    };
     double total = 0.0;
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (ids[k] != current) total += weights[k];
+        if (eligible(k)) total += weights[k];
     }
     double x = rng.uniform() * total;
     LayerTypeId last = current;
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (ids[k] == current || !(weights[k] > 0.0)) continue;
+        if (!eligible(k)) continue;
         last = ids[k];
         if (x < weights[k]) return ids[k];
         x -= weights[k];
     }
     return last;  // rounding left x just above the total
+}
+
+/// How many layers of `genes` (section `s`) are of a type the section
+/// requires (0 when it requires nothing).
+template <class Genes>
+std::size_t required_count(const SearchSpace& space, std::size_t s, const Genes& genes) {
+    if (space.required_ids(s).empty()) return 0;
+    std::size_t n = 0;
+    for (const auto& gene : genes) n += space.is_required(s, gene.type) ? 1 : 0;
+    return n;
+}
+
+/// True when `gene`, in section `s` holding `required` required layers, is
+/// the one layer that meets the section's requirement: removing it or
+/// giving it a non-required type would break the genome.
+inline bool is_sole_required(const SearchSpace& space, std::size_t s, const LayerGene& gene,
+                             std::size_t required) {
+    return required == 1 && space.is_required(s, gene.type);
 }
 
 }  // namespace detail
@@ -255,7 +279,8 @@ struct ResampleParameter {
 /// Turns one layer into another type its section allows (drawn by the
 /// section's weights, its current type excluded); parameters of the same
 /// name whose value fits the new type are kept (choices by name), the
-/// others drawn at random.
+/// others drawn at random. The only layer that meets a section's
+/// requirement (require_any) becomes another required type or stays.
 struct ChangeLayerType {
     /// "change_layer_type", for logs.
     std::string_view name() const noexcept { return "change_layer_type"; }
@@ -263,13 +288,22 @@ struct ChangeLayerType {
     /// Mutates `genome` in place; false when it does not apply (nothing
     /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
+        std::vector<std::size_t> required(genome.section_count());
+        for (std::size_t s = 0; s < genome.section_count(); ++s) {
+            required[s] = detail::required_count(space, s, genome.section(s));
+        }
+        // The one layer meeting a section's requirement may only become
+        // another required type.
+        const auto pinned = [&](std::size_t s, const LayerGene& gene) {
+            return detail::is_sole_required(space, s, gene, required[s]);
+        };
         const auto pos = detail::pick_layer(genome, rng, [&](std::size_t s, const LayerGene& gene) {
-            return detail::has_other_type(space, s, gene.type);
+            return detail::has_other_type(space, s, gene.type, pinned(s, gene));
         });
         if (!pos) return false;
         auto& gene = genome.section(pos->section)[pos->index];
         const auto& old_type = space.layer_type(gene.type);
-        const auto id = detail::draw_other_type(space, pos->section, gene.type, rng);
+        const auto id = detail::draw_other_type(space, pos->section, gene.type, rng, pinned(pos->section, gene));
         const auto& new_type = space.layer_type(id);
         LayerGene next;
         next.type = id;
@@ -307,7 +341,8 @@ struct InsertLayer {
     }
 };
 
-/// Removes a random layer of a section above its min_layers.
+/// Removes a random layer of a section above its min_layers, never the
+/// only layer that meets the section's requirement (require_any).
 struct RemoveLayer {
     /// "remove_layer", for logs.
     std::string_view name() const noexcept { return "remove_layer"; }
@@ -315,13 +350,29 @@ struct RemoveLayer {
     /// Mutates `genome` in place; false when it does not apply (nothing
     /// changed).
     bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
+        // Positions that may go: all, but the sole required layer.
+        const auto removable = [&](std::size_t t) {
+            const auto& genes = genome.section(t).genes();
+            const auto required = detail::required_count(space, t, genes);
+            std::size_t n = 0;
+            for (const auto& gene : genes) n += detail::is_sole_required(space, t, gene, required) ? 0 : 1;
+            return n;
+        };
         const auto s = detail::pick_section(genome.section_count(), rng, [&](std::size_t t) {
-            return genome.section(t).size() > space.section(t).min_layers;
+            return genome.section(t).size() > space.section(t).min_layers && removable(t) > 0;
         });
         if (!s) return false;
         auto& genes = genome.section(*s).genes();
-        genes.erase(genes.begin() + static_cast<std::ptrdiff_t>(rng.index(genes.size())));
-        return true;
+        const auto required = detail::required_count(space, *s, genes);
+        auto k = rng.index(removable(*s));
+        for (std::size_t i = 0; i < genes.size(); ++i) {
+            if (detail::is_sole_required(space, *s, genes[i], required)) continue;
+            if (k-- == 0) {
+                genes.erase(genes.begin() + static_cast<std::ptrdiff_t>(i));
+                return true;
+            }
+        }
+        return false;
     }
 };
 
@@ -427,6 +478,41 @@ struct MutateGlobal {
         auto& value = genome.globals()[g];
         value = detail::other_value(specs[g], value, rng, options.scale, false);
         return true;
+    }
+};
+
+/// Mutates each global gene independently with probability `rate` (a
+/// perturbation for numbers, another value for choices and booleans). The
+/// regularized preset applies it to every bred child besides the structural
+/// mutation, so the training genes (learning rate, batch size, ...) move in
+/// about one child in n for n genes instead of one in a hundred.
+struct MutateGlobalsEach {
+    /// Probability per gene, in [0, 1]; 0 means 1 / number of global genes,
+    /// the per-gene rate 1/L of genetic algorithms (Mühlenbein 1992, Bäck 1993).
+    double rate = 0.0;
+    double scale = 0.1;  ///< typical move of a numeric gene, as a fraction of its range (> 0)
+
+    /// "mutate_globals", for logs.
+    std::string_view name() const noexcept { return "mutate_globals"; }
+
+    /// Mutates `genome` in place; false when no gene changed. Throws
+    /// ConfigError for a rate outside [0, 1] or a bad scale.
+    bool operator()(Genome<LayerGene>& genome, const SearchSpace& space, Rng& rng) const {
+        if (!(rate >= 0.0 && rate <= 1.0)) {
+            throw ConfigError("MutateGlobalsEach.rate", fmt::format("must be in [0, 1], got {}", rate));
+        }
+        detail::check_scale(scale, "MutateGlobalsEach.scale");
+        const auto& specs = space.globals();
+        if (genome.globals().size() != specs.size() || specs.empty()) return false;
+        const double p = rate > 0.0 ? rate : 1.0 / static_cast<double>(specs.size());
+        bool changed = false;
+        for (std::size_t g = 0; g < specs.size(); ++g) {
+            if (!rng.chance(p) || !detail::has_alternatives(specs[g])) continue;
+            auto& value = genome.globals()[g];
+            value = detail::other_value(specs[g], value, rng, scale, false);
+            changed = true;
+        }
+        return changed;
     }
 };
 

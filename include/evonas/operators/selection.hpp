@@ -32,6 +32,23 @@ double score_of(const T& member) noexcept {
     return std::isnan(score) ? -std::numeric_limits<double>::infinity() : score;
 }
 
+/// The members of a tournament: `size` indices into a population of `n`,
+/// drawn with replacement, or without (`distinct`; all n when size >= n).
+inline std::vector<std::size_t> tournament_members(std::size_t n, std::size_t size, bool distinct, Rng& rng) {
+    std::vector<std::size_t> picked;
+    if (!distinct) {
+        picked.reserve(size);
+        for (std::size_t k = 0; k < size; ++k) picked.push_back(rng.index(n));
+        return picked;
+    }
+    picked.resize(n);
+    for (std::size_t i = 0; i < n; ++i) picked[i] = i;
+    const auto m = std::min(size, n);
+    for (std::size_t k = 0; k < m; ++k) std::swap(picked[k], picked[k + rng.index(n - k)]);
+    picked.resize(m);
+    return picked;
+}
+
 inline void check_population(std::size_t size, std::string_view selection) {
     if (size == 0) {
         throw ConfigError("population", fmt::format("{}: cannot select from an empty population", selection));
@@ -41,9 +58,12 @@ inline void check_population(std::size_t size, std::string_view selection) {
 }  // namespace detail
 
 /// Tournament selection: the best of `size` members drawn uniformly with
-/// replacement; ties go to the smaller index.
+/// replacement (or without, `distinct`); ties go to the smaller index.
 struct TournamentSelection {
     std::size_t size = 3;  ///< members per tournament (>= 1); larger = stronger pressure
+    /// Draw the members without replacement (all of them when size >= the
+    /// population): a tournament of k then really compares k members.
+    bool distinct = false;
 
     /// "tournament", for logs.
     std::string_view name() const noexcept { return "tournament"; }
@@ -59,6 +79,16 @@ struct TournamentSelection {
     std::size_t operator()(std::span<const T> population, Rng& rng) const {
         validate();
         detail::check_population(population.size(), name());
+        if (distinct) {
+            const auto members = detail::tournament_members(population.size(), size, true, rng);
+            std::size_t best = members[0];
+            for (auto c : members) {
+                const double score = detail::score_of(population[c]);
+                const double best_score = detail::score_of(population[best]);
+                if (score > best_score || (score == best_score && c < best)) best = c;
+            }
+            return best;
+        }
         std::size_t best = rng.index(population.size());
         double best_score = detail::score_of(population[best]);
         for (std::size_t k = 1; k < size; ++k) {
@@ -86,6 +116,9 @@ struct TournamentSelection {
 /// lucky score cannot dominate the population forever.
 struct AgingTournamentSelection {
     std::size_t size = 3;  ///< members per tournament (>= 1); larger = stronger pressure
+    /// Draw the members without replacement (all of them when size >= the
+    /// population), as Real et al. sample S distinct members.
+    bool distinct = false;
 
     /// "aging_tournament", for logs.
     std::string_view name() const noexcept { return "aging_tournament"; }
@@ -101,6 +134,21 @@ struct AgingTournamentSelection {
     std::size_t operator()(std::span<const T> population, Rng& rng) const {
         validate();
         detail::check_population(population.size(), name());
+        const auto younger_wins = [&](std::size_t c, std::size_t best) {
+            const double score = detail::score_of(population[c]);
+            const double best_score = detail::score_of(population[best]);
+            const auto id = static_cast<std::uint64_t>(population[c].id);
+            const auto best_id = static_cast<std::uint64_t>(population[best].id);
+            return score > best_score || (score == best_score && (id > best_id || (id == best_id && c < best)));
+        };
+        if (distinct) {
+            const auto members = detail::tournament_members(population.size(), size, true, rng);
+            std::size_t best = members[0];
+            for (auto c : members) {
+                if (younger_wins(c, best)) best = c;
+            }
+            return best;
+        }
         std::size_t best = rng.index(population.size());
         double best_score = detail::score_of(population[best]);
         for (std::size_t k = 1; k < size; ++k) {

@@ -4,6 +4,7 @@
 // or build one in code): a user defines a new space without recompiling.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -76,6 +77,33 @@ public:
     const std::vector<LayerTypeId>& allowed_ids(std::size_t s) const { return allowed_ids_.at(s); }
     /// Weights of allowed_ids(s) for random choice, in the same order.
     const std::vector<double>& allowed_weights(std::size_t s) const { return allowed_weights_.at(s); }
+
+    /// The layer types of which section `s` needs at least one (its
+    /// require_any, as ids; empty: no requirement).
+    const std::vector<LayerTypeId>& required_ids(std::size_t s) const { return required_ids_.at(s); }
+
+    /// True when `genes`, as section `s`, hold a layer its require_any asks for
+    /// (always true without a requirement).
+    template <class Genes>
+    bool meets_requirement(std::size_t s, const Genes& genes) const {
+        const auto& required = required_ids_.at(s);
+        if (required.empty()) return true;
+        for (const auto& gene : genes) {
+            for (auto id : required) {
+                if (gene.type == id) return true;
+            }
+        }
+        return false;
+    }
+
+    /// True when layer type `id` is one section `s` requires (require_any).
+    bool is_required(std::size_t s, LayerTypeId id) const noexcept {
+        if (s >= required_ids_.size()) return false;
+        for (auto r : required_ids_[s]) {
+            if (r == id) return true;
+        }
+        return false;
+    }
 
     /// True when section `s` allows layer type `id`.
     bool allows(std::size_t s, LayerTypeId id) const noexcept {
@@ -155,8 +183,31 @@ private:
                 throw ConfigError(field + ".layers",
                                   fmt::format("section '{}': at least one weight must be positive", section.name));
             }
+            std::vector<LayerTypeId> required;
+            for (std::size_t k = 0; k < section.require_any.size(); ++k) {
+                const auto& name = section.require_any[k];
+                const auto required_field = fmt::format("{}.require_any[{}]", field, k);
+                std::optional<std::size_t> at;
+                for (std::size_t i = 0; i < section.layers.size(); ++i) {
+                    if (section.layers[i].type == name) at = i;
+                }
+                if (!at) {
+                    throw ConfigError(required_field, fmt::format("section '{}' requires layer type '{}', which it "
+                                                                  "does not allow", section.name, name));
+                }
+                if (!(weights[*at] > 0.0)) {
+                    throw ConfigError(required_field, fmt::format("section '{}' requires layer type '{}', whose "
+                                                                  "weight is 0", section.name, name));
+                }
+                if (std::find(required.begin(), required.end(), ids[*at]) != required.end()) {
+                    throw ConfigError(required_field, fmt::format("section '{}' requires layer type '{}' twice",
+                                                                  section.name, name));
+                }
+                required.push_back(ids[*at]);
+            }
             allowed_ids_.push_back(std::move(ids));
             allowed_weights_.push_back(std::move(weights));
+            required_ids_.push_back(std::move(required));
         }
         for (std::size_t g = 0; g < globals_.size(); ++g) {
             const auto field = fmt::format("globals[{}]", g);
@@ -175,6 +226,7 @@ private:
     std::vector<ParamSpec> globals_;
     std::vector<std::vector<LayerTypeId>> allowed_ids_;
     std::vector<std::vector<double>> allowed_weights_;
+    std::vector<std::vector<LayerTypeId>> required_ids_;
 };
 
 }  // namespace evonas

@@ -25,6 +25,10 @@ struct SectionSpace {
     std::vector<AllowedLayer> layers;  ///< allowed layer types and weights
     std::size_t min_layers = 0;        ///< fewest layers a genome's section may have
     std::size_t max_layers = 1;        ///< most layers a genome's section may have
+    /// At least one layer of one of these types (allowed in the section)
+    /// must be present, e.g. a convolution in a feature section; empty: no
+    /// such requirement. Random genomes and the built-in operators keep it.
+    std::vector<std::string> require_any;
 };
 
 }  // namespace evonas

@@ -16,7 +16,9 @@
 //     "sections": [
 //       {"name": "features", "min_layers": 1, "max_layers": 6,
 //        "layers": [{"type": "conv",
-//                    "weight": 3}]}],                   (weight optional, default 1)
+//                    "weight": 3}],                     (weight optional, default 1)
+//        "require_any": ["conv"]}],                     (optional, default []: at least one
+//                                                         layer of one of these types)
 //     "globals": [ parameters as in "params" ]          (optional, default [])
 //   }
 // "kind" is one of int, real, log_real, choice, bool (to_string(ParamKind)).
@@ -335,6 +337,9 @@ inline nlohmann::json space_to_json(const SearchSpace& space) {
         for (const auto& allowed : section.layers) {
             layers.push_back({{"type", allowed.type}, {"weight", allowed.weight}});
         }
+        // Written only when set, so spaces without it keep their JSON (and
+        // their runs' identity) unchanged.
+        if (!section.require_any.empty()) s["require_any"] = section.require_any;
         sections.push_back(std::move(s));
     }
     auto& globals = j["globals"] = nlohmann::json::array();
@@ -372,7 +377,7 @@ inline SearchSpace space_from_json(const nlohmann::json& j) {
         const auto path = json_index_path("sections", s);
         const auto& o = json_object(sections_json[s], path,
                                     "a section object with name, min_layers, max_layers and layers");
-        json_check_keys(o, path, {"name", "min_layers", "max_layers", "layers"}, "a section");
+        json_check_keys(o, path, {"name", "min_layers", "max_layers", "layers", "require_any"}, "a section");
         SectionSpace section;
         section.name = json_string(json_member(o, path, "name", "the section's name"), json_key_path(path, "name"));
         section.min_layers = json_count(json_member(o, path, "min_layers", "a non-negative integer"),
@@ -393,6 +398,14 @@ inline SearchSpace space_from_json(const nlohmann::json& j) {
                 allowed.weight = json_number(*weight, json_key_path(layer_path, "weight"));
             }
             section.layers.push_back(std::move(allowed));
+        }
+        if (const auto* required = json_optional(o, "require_any")) {
+            const auto required_path = json_key_path(path, "require_any");
+            json_array(*required, required_path, "an array of layer type names");
+            for (std::size_t k = 0; k < required->size(); ++k) {
+                section.require_any.push_back(
+                    json_string((*required)[k], json_index_path(required_path, k), "a layer type's name"));
+            }
         }
         sections.push_back(std::move(section));
     }

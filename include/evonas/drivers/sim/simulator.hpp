@@ -426,7 +426,7 @@ private:
                                  {"job_timeout_seconds", o_.failures.job_timeout_seconds},
                                  {"dropouts", o_.failures.dropouts.size()}}},
                    {"generation_size", generational_ ? generation_size_ : 0},
-                   {"population", o_.evolution.population}};
+                   {"population", model_.options().population}};
         r.engine_real_seconds = engine_real_;
         r.engine_us_per_job = jobs_.proposed ? 1e6 * engine_real_ / static_cast<double>(jobs_.proposed) : 0.0;
         return r;
