@@ -14,7 +14,10 @@ Encoding: per section, the number of layers (an int in [min, max]), then per
 layer slot its type (categorical among the section's types; Optuna draws it
 uniformly where evonas draws by the section's weights: the space is the same,
 the prior is not) and that type's parameters, named by slot and type so TPE
-models a conv's kernel apart from a pool's; then the global genes, except
+models a conv's kernel apart from a pool's; a section with a requirement
+(require_any: the CNN space's features need a convolution) none of whose
+layers meets it gets one position replaced by a required layer, asked as its
+position and type, as evonas's random genome does; then the global genes, except
 those the trainer ignores ("epochs": the benchmark trains a fixed number).
 Real values are kept at 4 significant digits, as evonas keeps them.
 
@@ -103,13 +106,28 @@ def ask_genome(trial, space):
         name = section["name"]
         allowed = [layer["type"] for layer in section["layers"]]
         n = trial.suggest_int(f"{name}_layers", section["min_layers"], section["max_layers"])
-        for i in range(n):
-            t = trial.suggest_categorical(f"{name}{i}_type", allowed)
+
+        def layer(i, t):
             params = []
             for p in types[t]:
                 value = suggest(trial, f"{name}{i}_{t}_{p['name']}", p)
                 params.append(f"{p['name']}={format_value(p, value)}")
-            items.append(f"{t}(" + ",".join(params) + ")")
+            return f"{t}(" + ",".join(params) + ")"
+
+        chosen = [trial.suggest_categorical(f"{name}{i}_type", allowed) for i in range(n)]
+        layers = [layer(i, t) for i, t in enumerate(chosen)]
+        required = section.get("require_any", [])
+        if required and not set(chosen) & set(required):
+            # As evonas's random genome: one position (the only layer of an
+            # empty section) becomes a layer of a required type.
+            at = trial.suggest_float(f"{name}_required_at", 0.0, 1.0)
+            i = min(int(at * n), n - 1) if n else 0
+            t = trial.suggest_categorical(f"{name}_required_type", [r for r in allowed if r in required])
+            if n:
+                layers[i] = layer(i, t)
+            else:
+                layers.append(layer(0, t))
+        items += layers
     globals_ = space.get("globals", [])
     if globals_:
         items.append(";")
@@ -208,7 +226,7 @@ def check_parity(cpp, task, space, count):
     all_types = {layer["type"] for s in space["sections"] for layer in s["layers"]}
     if seen_types != all_types:
         problems.append(f"layer types never asked: {sorted(all_types - seen_types)}")
-    asked_globals = {name for t in study.trials for name in t.params if "_" not in name}  # layer slots have "_"
+    asked_globals = {name for t in study.trials for name in t.params if "_" not in name}  # section params have "_"
     wanted_globals = {g["name"] for g in space.get("globals", [])} - IGNORED_GLOBALS
     if not wanted_globals <= asked_globals or asked_globals & IGNORED_GLOBALS:
         problems.append(f"global genes asked {sorted(asked_globals)}, expected {sorted(wanted_globals)}")

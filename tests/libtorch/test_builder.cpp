@@ -74,7 +74,9 @@ TEST_CASE("every layer type builds and runs forward for 1-D, 2-D and 3-D inputs"
     };
     const std::vector<Shape> inputs = {{24}, {16, 16}, {16, 16, 16}};
     for (int dims = 1; dims <= 3; ++dims) {
-        const auto space = evonas::cnn_space(dims);
+        // Without the convolution requirement, so that a pooling-only
+        // network and an empty classifier build too.
+        const auto space = evonas::cnn_space(dims, {.require_convolution = false});
         for (const auto& text : genomes) {
             INFO(dims << "-D: " << text);
             const auto genome = evonas::parse_genome(text, space);
