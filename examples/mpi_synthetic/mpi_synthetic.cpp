@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
     app.add_option("--lost-grace", grace, "seconds past a deadline before a silent worker is marked lost")
         ->capture_default_str();
     app.add_option("--gpus-per-node", gpus_per_node, "GPUs per node to share among the workers of a node");
-    app.add_flag("--no-migration", no_migration, "islands never exchange individuals");
+    app.add_flag("--no-migration", no_migration,
+                 "islands never exchange individuals nor their duplicate index: each island's run is reproducible");
     app.add_option("--pid-dir", pid_dir, "write each rank's process id to <dir>/rank<N>.pid (for tests)");
     try {
         app.parse(argc, argv);
@@ -117,7 +118,10 @@ int main(int argc, char** argv) {
         options.evolution = {.islands = islands, .population = population, .seed = seed};
         options.evolution.stop.max_evaluations = evaluations;
         options.evolution.stop.max_seconds = seconds;
-        if (no_migration) options.evolution.migration.topology = evonas::MigrationTopology::none;
+        if (no_migration) {
+            options.evolution.migration.topology = evonas::MigrationTopology::none;
+            options.share_duplicates = false;
+        }
         options.run_dir = run_dir;
         options.resume = resume;
         options.jobs_per_worker = jobs_per_worker;

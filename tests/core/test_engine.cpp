@@ -311,8 +311,39 @@ TEST_CASE("a trainer's check repairs or rejects genomes before dispatch", "[engi
 
     SECTION("a check that rejects everything is a clear error") {
         IslandModel<> stuck(space, EvolutionOptions{.population = 4});
+        // 64 bred genomes, then random ones with a warning, then an error.
+        struct Warnings : Observer<Genome<>> {
+            std::vector<std::string> texts;
+            void on_warning(const std::string& text, const Progress&) override { texts.push_back(text); }
+        };
+        auto warnings = std::make_shared<Warnings>();
+        stuck.add_observer(warnings);
         CHECK_THROWS_WITH(stuck.propose(0, [](Genome<>&) { return Check::invalid("never"); }),
-                          Contains("genomes in a row were rejected before dispatch") && Contains("never"));
+                          Contains("random genomes in a row were rejected by the trainer's check") &&
+                              Contains("Last reason: never"));
+        REQUIRE(warnings->texts.size() == 1);
+        CHECK_THAT(warnings->texts[0], Contains("64 genomes in a row were rejected") && Contains("drawing random genomes"));
+    }
+
+    SECTION("after a run of rejections the island draws random genomes and goes on") {
+        IslandModel<> model(space, EvolutionOptions{.population = 4, .stop = {.max_evaluations = 40}});
+        // Accepts only random genomes after 100 rejections in a row: the
+        // fallback gets the island going again instead of stopping the run.
+        std::size_t in_a_row = 0;
+        std::size_t dispatched = 0;
+        while (!model.done()) {
+            auto job = model.propose(0, [&](Genome<>&) {
+                if (++in_a_row > 100) {
+                    in_a_row = 0;
+                    return Check::fine();
+                }
+                return Check::invalid("picky");
+            });
+            if (!job) break;
+            ++dispatched;
+            model.complete(job->id, Fitness::of(0.1));
+        }
+        CHECK(dispatched == 40);
     }
 }
 

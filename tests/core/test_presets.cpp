@@ -304,3 +304,43 @@ TEST_CASE("run.json names the preset and the random fraction only when they diff
     CHECK(*adopted.random_fraction == 0.0);
     CHECK(*adopt_run_options(EvolutionOptions{}, nlohmann::json{{"population", 16}}).preset == EvolutionPreset::classic);
 }
+
+TEST_CASE("a run directory written by evonas 0.1 (checkpoint format 1) resumes and continues exactly",
+          "[presets][resume][compat]") {
+    // tests/core/data/evonas-0.1-run: 30 jobs in the log, the checkpoint
+    // (format 1, duplicate cache inside) covering 24 of them; see
+    // tests/core/data/make_evonas_0.1_run.cpp.
+    const auto space = test::small_space();
+    const auto target = parse_genome("conv(k=3) conv(k=5) | dense(u=128)", space);
+    const auto factory = [&](std::size_t) { return test::TargetTrainer{target, &space}; };
+    const std::vector<Genome<>> seeds{parse_genome("conv(k=3) | dense(u=64)", space)};
+    test::TempDir dir("v01");
+    std::filesystem::copy(std::filesystem::path(EVONAS_TEST_DATA) / "evonas-0.1-run", dir.path());
+    const auto old_lines = test::job_lines(dir / "lineage.jsonl");
+    REQUIRE(old_lines.size() == 30);
+
+    RunOptions options;
+    options.evolution = {.islands = 2, .seed = 21, .stop = {.max_evaluations = 40}};  // preset left to the run
+    options.workers = 1;
+    options.run_dir = dir.path();
+    options.resume = true;
+    options.progress = false;
+    options.checkpoint_interval = 12;
+    const auto resumed = evolve(space, factory, options, seeds);
+    CHECK(resumed.counts.finished == 40);
+    const auto lines = test::job_lines(dir / "lineage.jsonl");
+    REQUIRE(lines.size() == 40);
+    CHECK(std::equal(old_lines.begin(), old_lines.end(), lines.begin()));  // nothing replayed twice
+    const auto checkpoint = parse_json_text(read_text_file(dir / "checkpoint.json", "checkpoint"), "checkpoint");
+    CHECK(checkpoint.at("format_version") == checkpoint_format_version);
+    CHECK_FALSE(checkpoint.contains("known"));
+
+    // The same 40 jobs as one run of today's evonas with the classic preset.
+    test::TempDir straight("v01-straight");
+    auto once = options;
+    once.evolution.preset = EvolutionPreset::classic;
+    once.run_dir = straight.path();
+    once.resume = false;
+    evolve(space, factory, once, seeds);
+    CHECK(test::job_lines(straight / "lineage.jsonl") == lines);
+}

@@ -76,11 +76,13 @@ TEST_CASE("a lineage line that cannot be written stops the run with an IoError",
     IslandModel<> model(space, EvolutionOptions{.population = 4});
     model.add_observer(std::shared_ptr<LineageLog>(&log, [](LineageLog*) {}));
     auto job = model.propose(0);
-    model.complete(job->id, Fitness::of(0.5));  // one line fits
+    model.complete(job->id, Fitness::of(0.5));  // its lines fit
+    job = model.propose(0);                      // its "dispatched" line too
     const auto size = std::filesystem::file_size(dir / "lineage.jsonl");
     FileSizeLimit limit(size + 10);
-    job = model.propose(0);
     CHECK_THROWS_WITH(model.complete(job->id, Fitness::of(0.6)), Contains("cannot write to the lineage log"));
+    // A dispatch whose line cannot be written stops the run too.
+    CHECK_THROWS_WITH(model.propose(0), Contains("cannot write to the lineage log"));
 }
 
 TEST_CASE("a run whose disk fills keeps its last good checkpoint and resumes", "[io][faults]") {

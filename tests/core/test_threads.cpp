@@ -302,9 +302,11 @@ TEST_CASE("the trainer's optional check runs before dispatch", "[threads][check]
 
 TEST_CASE("max_seconds stops the run and the jobs still training", "[threads][stop]") {
     const auto space = test::small_space();
+    // Stops when asked and says so, as CnnTrainer does.
     struct Slow {
         Fitness evaluate(const Genome<>&, const JobContext& ctx) {
-            for (int i = 0; i < 10000 && !ctx.should_stop(); ++i) {
+            for (int i = 0; i < 10000; ++i) {
+                if (ctx.should_stop()) return Fitness::timed_out("stopped early");
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
             return Fitness::of(0.5);
@@ -324,6 +326,61 @@ TEST_CASE("max_seconds stops the run and the jobs still training", "[threads][st
     CHECK(result.counts.timed_out >= 1);
     CHECK(result.counts.timed_out == result.counts.finished);
     CHECK(result.counts.ok == 0);
+}
+
+TEST_CASE("a result that finished normally keeps its status when the run's time runs out", "[threads][stop]") {
+    const auto space = test::small_space();
+    // Ignores the stop token: its result is complete, whenever it comes.
+    struct Steady {
+        Fitness evaluate(const Genome<>&, const JobContext&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(120));
+            return Fitness::of(0.5);
+        }
+    };
+    RunOptions options;
+    options.evolution.stop = {.max_evaluations = 0, .max_seconds = 0.2};
+    options.workers = 2;
+    options.progress = false;
+    const auto result = evolve(space, [](std::size_t) { return Steady{}; }, options);
+    CHECK(result.stop_reason == "max_seconds");
+    CHECK(result.counts.finished >= 2);
+    CHECK(result.counts.ok == result.counts.finished);
+    CHECK(result.counts.timed_out == 0);
+}
+
+TEST_CASE("a run stopped by its target score asks the jobs still training to stop", "[threads][stop]") {
+    const auto space = test::small_space();
+    std::atomic<int> stopped{0};
+    std::atomic<bool> slow_started{false};
+    struct Trainer {
+        std::atomic<int>* stopped;
+        std::atomic<bool>* slow_started;
+        std::size_t worker;
+        Fitness evaluate(const Genome<>&, const JobContext& ctx) {
+            if (worker == 0) {  // reaches the target once the other worker is training
+                while (!*slow_started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                return Fitness::of(1.0);
+            }
+            *slow_started = true;
+            for (int i = 0; i < 20000; ++i) {          // up to 20 s unless asked to stop
+                if (ctx.should_stop()) {
+                    ++*stopped;
+                    return Fitness::timed_out("stopped early");
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+            return Fitness::of(0.5);
+        }
+    };
+    RunOptions options;
+    options.evolution.stop = {.max_evaluations = 100, .target_score = 0.9};
+    options.workers = 2;
+    options.progress = false;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = evolve(space, [&](std::size_t w) { return Trainer{&stopped, &slow_started, w}; }, options);
+    CHECK(result.stop_reason == "target_score");
+    CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 10.0);
+    CHECK(stopped >= 1);
 }
 
 TEST_CASE("the progress line says where the run stands", "[threads][progress]") {

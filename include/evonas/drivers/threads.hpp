@@ -43,13 +43,18 @@ struct RunOptions {
     std::size_t workers = 1;                  ///< worker threads, one trainer each
     std::filesystem::path run_dir;            ///< empty: write no files
     bool resume = false;                      ///< continue the run in run_dir
-    std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: at the end only)
+    std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: by time and at the end only)
+    double checkpoint_seconds = 300.0;        ///< at most this long between checkpoints (0: by count only)
     double job_timeout_seconds = 0.0;         ///< a job's deadline (0: none)
     bool progress = true;                     ///< the console progress line (only on a terminal)
 
     /// Throws ConfigError naming the field ("RunOptions.workers", ...).
     void validate() const {
         if (workers == 0) throw ConfigError("RunOptions.workers", "must be at least 1, got 0");
+        if (!(checkpoint_seconds >= 0.0) || std::isinf(checkpoint_seconds)) {
+            throw ConfigError("RunOptions.checkpoint_seconds",
+                              fmt::format("must be a finite number >= 0, got {}", checkpoint_seconds));
+        }
         if (!(job_timeout_seconds >= 0.0) || std::isinf(job_timeout_seconds)) {
             throw ConfigError("RunOptions.job_timeout_seconds",
                               fmt::format("must be a finite number >= 0, got {}", job_timeout_seconds));
@@ -120,8 +125,46 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
     const auto clock = [&] {
         return offset + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    const auto checkpoint = [&] {  // called with the mutex held
-        if (files) write_run_checkpoint(model, paths, *log);
+    // Checkpoints: taken under the lock (O(population)), written outside it
+    // (fsync of the log, atomic replace), one at a time; a checkpoint that
+    // falls due while another is being written is skipped.
+    bool checkpoint_busy = false;
+    auto last_checkpoint = std::chrono::steady_clock::now();
+    const auto checkpoint_due = [&] {  // called with the mutex held
+        if (!files || checkpoint_busy) return false;
+        const bool by_count = options.checkpoint_interval &&
+                              model.counts().finished % options.checkpoint_interval == 0;
+        const bool by_time = options.checkpoint_seconds > 0 &&
+                             std::chrono::steady_clock::now() - last_checkpoint >=
+                                 std::chrono::duration<double>(options.checkpoint_seconds);
+        return by_count || by_time;
+    };
+    // With the lock held in `lock`: takes a checkpoint, writes it unlocked,
+    // and returns with the lock held again.
+    const auto checkpoint = [&](std::unique_lock<std::mutex>& lock) {
+        checkpoint_busy = true;
+        last_checkpoint = std::chrono::steady_clock::now();
+        const auto pending = take_checkpoint(model, *log);
+        lock.unlock();
+        std::exception_ptr failure;
+        try {
+            write_checkpoint_files(pending, paths, *log);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        lock.lock();
+        checkpoint_busy = false;
+        if (failure) std::rethrow_exception(failure);
+        for (const auto& o : model.observers()) o->on_checkpoint(paths.checkpoint(), pending.progress);
+    };
+    // Jobs still running when the run stops early (a target score, patience,
+    // a callback, the time budget, an error) are asked to stop; jobs of the
+    // budget's last networks are left to finish.
+    const auto cancel_running = [&] {  // called with the mutex held
+        if (!model.stopping() || model.stop_reason() == "max_evaluations") return;
+        for (auto& r : running) {
+            if (r.active) r.stop.request_stop();
+        }
     };
     const auto fail = [&](std::exception_ptr e) {  // called with the mutex held
         if (!error) error = e;
@@ -177,22 +220,23 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
                 } catch (...) {
                     fitness = Fitness::failed("the trainer threw an exception that is not a std::exception");
                 }
+                // A result that arrives past the job's deadline is timed
+                // out; otherwise the trainer's own status stands (one that
+                // stopped early on the token says so itself, as CnnTrainer
+                // does), also when the run's time ran out meanwhile.
                 const auto ended = std::chrono::steady_clock::now();
-                if (ended >= deadline) {
+                if (ended >= deadline && fitness.status != FitnessStatus::timed_out) {
                     fitness = Fitness::timed_out(fmt::format("the job ran past its {} s deadline",
                                                              options.job_timeout_seconds));
-                } else if (token.stop_requested() && fitness.ok()) {
-                    fitness = Fitness::timed_out("stopped because the run ended");
                 }
                 {
-                    std::lock_guard lock(mutex);
+                    std::unique_lock lock(mutex);
                     running[w].active = false;
                     if (error) return;
                     model.set_elapsed(clock());
                     model.complete(job->id, std::move(fitness), WorkInfo{w, started, clock()});
-                    if (options.checkpoint_interval && model.counts().finished % options.checkpoint_interval == 0) {
-                        checkpoint();
-                    }
+                    cancel_running();
+                    if (checkpoint_due()) checkpoint(lock);
                 }
                 changed.notify_all();
             }
@@ -216,6 +260,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
                 for (auto& r : running) {
                     if (r.active && (now >= r.deadline || out_of_time)) r.stop.request_stop();
                 }
+                cancel_running();  // e.g. a stop callback that became true
                 if (out_of_time) changed.notify_all();
                 changed.wait_for(lock, std::chrono::milliseconds(20));
             }
@@ -230,16 +275,16 @@ EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& ma
         watchdog.request_stop();
     }
 
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     model.set_elapsed(clock());
-    const auto progress_now = model.progress();
-    if (!error) {
+    if (!error && files) {
         try {
-            checkpoint();
+            checkpoint(lock);
         } catch (...) {
             error = std::current_exception();
         }
     }
+    const auto progress_now = model.progress();
     for (const auto& o : model.observers()) {
         try {
             o->on_end(progress_now);

@@ -88,6 +88,9 @@ struct Fitness {
         return ok() ? score : -std::numeric_limits<double>::infinity();
     }
 
+    /// `score` when ok, else `otherwise`.
+    double rank_score_or(double otherwise) const noexcept { return ok() ? score : otherwise; }
+
     /// Adds a metric (returns *this so calls chain).
     Fitness& with(std::string name, double value) {
         metrics.push_back({std::move(name), value});

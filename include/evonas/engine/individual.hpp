@@ -17,7 +17,7 @@ enum class Origin {
     seed,       ///< one of the user's seed genomes
     random,     ///< drawn at random (initial population, or a fallback)
     bred,       ///< selection + crossover and/or mutation
-    retry,      ///< proposed again after its worker was lost or the run resumed
+    retry,      ///< written by evonas 0.1 for a job proposed again (now the job keeps its origin and counts `attempt`)
     duplicate,  ///< identical to an evaluated genome whose fitness was reused
 };
 
@@ -60,6 +60,9 @@ struct Job {
     Origin origin = Origin::random;  ///< how the genome came to be
     std::string check_note;     ///< what the trainer's check repaired, if anything
     IslandCursor cursor;        ///< the island's proposal state right after this job
+    /// 1 for the first dispatch; one more each time the job was sent again
+    /// because its worker was lost (MPI). A job requeued on resume keeps it.
+    std::uint32_t attempt = 1;
 };
 
 /// When and where a job ran, as the driver saw it (seconds since the run start).
@@ -90,7 +93,7 @@ struct Individual {
 
 /// Counters over the whole run.
 struct RunCounts {
-    std::uint64_t proposed = 0;     ///< jobs handed to workers
+    std::uint64_t proposed = 0;     ///< jobs handed to workers (a job sent again counts once)
     std::uint64_t finished = 0;     ///< jobs finished (any status), excluding reused duplicates
     std::uint64_t ok = 0;           ///< jobs trained and scored
     std::uint64_t failed = 0;       ///< jobs whose trainer failed

@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include <evonas/engine/breeding.hpp>
+#include <evonas/engine/duplicate_index.hpp>
 #include <evonas/engine/evolution_operators.hpp>
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
@@ -119,37 +120,70 @@ public:
             throw ConfigError("island", fmt::format("island {} does not exist (the run has {})",
                                                     island, islands_.size()));
         }
-        if (stopping() || budget_spent()) return std::nullopt;
+        if (stopping()) return std::nullopt;
         merge_inbox(island);
         auto& is = islands_[island];
-        if (!is.retry.empty()) {
+        if (!is.retry.empty()) {  // jobs sent again are part of the budget already
             Job<G> job = std::move(is.retry.front());
             is.retry.erase(is.retry.begin());
-            return dispatch(std::move(job));
+            return dispatch(std::move(job), true);
         }
+        if (budget_spent()) return std::nullopt;
+        // Rejected draws are logged and bred again. After `max_rejections`
+        // in a row the island draws random genomes instead (with a warning:
+        // its population may be stuck in a region the check rejects); only
+        // when even those keep being rejected does the run stop.
         std::string last_rejection;
-        for (int attempt = 0; attempt < max_rejections; ++attempt) {
-            Job<G> job = make_child(island, prepare);
+        std::size_t rejected = 0, reused = 0;
+        bool fallback = false;
+        for (;;) {
+            Job<G> job = make_child(island, prepare, fallback);
             if (!job.check_note.empty() && job.check_note.rfind("invalid: ", 0) == 0) {
                 last_rejection = job.check_note.substr(9);
                 auto reason = last_rejection;
                 job.check_note.clear();
                 finish(std::move(job), Fitness::invalid(std::move(reason)), WorkInfo{}, false);
                 if (stopping()) return std::nullopt;
+                if (++rejected == max_rejections && !fallback) {
+                    fallback = true;
+                    rejected = 0;
+                    warn(fmt::format("island {}: {} genomes in a row were rejected by the trainer's check (last "
+                                     "reason: {}); drawing random genomes until one is accepted",
+                                     island, max_rejections, last_rejection));
+                } else if (fallback && rejected >= max_random_rejections) {
+                    throw Error(fmt::format(
+                        "island {}: {} random genomes in a row were rejected by the trainer's check, after {} bred "
+                        "ones: the check rejects (nearly) every genome of the search space. Last reason: {}",
+                        island, max_random_rejections, max_rejections, last_rejection));
+                }
                 continue;
             }
-            if (job.origin == Origin::duplicate) continue;  // reused a twin's fitness; breed another
+            if (job.origin == Origin::duplicate) {
+                // Reused a twin's fitness (no training); breed another. A
+                // converged island would do this forever: fall back to random.
+                if (++reused == max_rejections) fallback = true;
+                continue;
+            }
             return dispatch(std::move(job));
         }
-        throw Error(fmt::format(
-            "{} genomes in a row were rejected before dispatch; the search space and the "
-            "trainer's check disagree. Last reason: {}",
-            max_rejections, last_rejection));
     }
 
-    /// The next job from any island, islands taken in turn (the turn is in
-    /// the checkpoint, so a one-worker run resumes exactly). As propose().
+    /// The next job from any island: a job waiting to be sent again (oldest
+    /// first), else islands taken in turn (the turn is in the checkpoint, so
+    /// a one-worker run resumes exactly). As propose().
     std::optional<Job<G>> propose_next(const Prepare& prepare = {}) {
+        // Jobs waiting to be sent again go first, the oldest first, without
+        // moving the turn: a resumed run proposes in the order it would have.
+        std::optional<std::size_t> retry_island;
+        for (std::size_t i = 0; i < islands_.size(); ++i) {
+            const auto& retry = islands_[i].retry;
+            if (!retry.empty() && (!retry_island || retry.front().id < islands_[*retry_island].retry.front().id)) {
+                retry_island = i;
+            }
+        }
+        if (retry_island) {
+            if (auto job = propose(*retry_island, prepare)) return job;
+        }
         for (std::size_t k = 0; k < islands_.size(); ++k) {
             const auto island = (next_island_ + k) % islands_.size();
             if (auto job = propose(island, prepare)) {
@@ -186,14 +220,7 @@ public:
                                     island, islands_.size()));
         }
         auto& is = islands_[island];
-        if (record.job.cursor.seq > is.seq) {
-            is.seq = record.job.cursor.seq;
-            is.seeds_used = record.job.cursor.seeds_used;
-            is.initial_proposed = record.job.cursor.initial_proposed;
-            is.proposed = record.job.cursor.proposed;
-            is.duplicates = record.job.cursor.duplicates;
-            is.breed_rng.set_state_string(record.job.cursor.rng);
-        }
+        move_cursor(is, record.job.cursor);
         next_island_ = (island + 1) % islands_.size();
         std::erase_if(is.retry, [&](const Job<G>& j) { return j.id == record.job.id; });
         in_flight_.erase(record.job.id);
@@ -205,6 +232,59 @@ public:
             throw;
         }
         replaying_ = false;
+    }
+
+    /// Re-applies a job read back from a "dispatched" lineage line when a run
+    /// resumes: the island's proposal state moves to the job's cursor when it
+    /// is the newest seen, and the job is in flight (a later "job" line for it
+    /// replays its result; a job still in flight at the end of the log is
+    /// requeued by requeue_in_flight()). No observers are told.
+    void replay_dispatched(const Job<G>& job) {
+        if (job.island >= islands_.size()) {
+            throw Error(fmt::format("replay: job {} names island {}, the run has {}", job.id, job.island,
+                                    islands_.size()));
+        }
+        auto& is = islands_[job.island];
+        move_cursor(is, job.cursor);
+        next_island_ = (job.island + 1) % islands_.size();
+        std::erase_if(is.retry, [&](const Job<G>& j) { return j.id == job.id; });
+        seen_.add_in_flight(job.hash, job.id);
+        in_flight_[job.id] = job;
+    }
+
+    /// Sends in-flight job `job_id` out again: it goes to its island's retry
+    /// list with attempt + 1 and is proposed before anything else (a driver
+    /// calls this when the worker that had it was lost). Throws Error for a
+    /// job that is not in flight.
+    void requeue(std::uint64_t job_id) {
+        auto it = in_flight_.find(job_id);
+        if (it == in_flight_.end()) throw Error(fmt::format("requeue(): job {} is not in flight", job_id));
+        auto job = std::move(it->second);
+        in_flight_.erase(it);
+        ++job.attempt;
+        auto& retry = islands_[job.island].retry;
+        retry.insert(std::upper_bound(retry.begin(), retry.end(), job,
+                                      [](const Job<G>& a, const Job<G>& b) { return a.id < b.id; }),
+                     std::move(job));
+    }
+
+    /// The job `job_id` while it is in flight, else null.
+    const Job<G>* in_flight_job(std::uint64_t job_id) const {
+        const auto it = in_flight_.find(job_id);
+        return it == in_flight_.end() ? nullptr : &it->second;
+    }
+
+    /// Every genome sent to training so far, by canonical hash (the
+    /// duplicate index; drivers persist it and restore it on resume).
+    const DuplicateIndex& seen() const noexcept { return seen_; }
+
+    /// Records that genome `hash` was sent to training elsewhere (another
+    /// process's islands, or a run file on resume), so it is not trained
+    /// again here. An entry this model has already is replaced only by a
+    /// finished one.
+    void note_seen(std::uint64_t hash, const SeenGenome& seen) {
+        const auto known = seen_.find(hash);
+        if (!known || (!known->finished && seen.finished)) seen_.set(hash, seen);
     }
 
     /// Takes the migrants waiting for `island` out of its inbox. A driver
@@ -223,14 +303,12 @@ public:
         for (auto& m : migrants) inbox.push_back(std::move(m));
     }
 
-    /// Moves every in-flight job to its island's retry list (a driver calls
-    /// this when workers are lost, and restore() for jobs in flight at a
-    /// checkpoint): they are proposed again first, with the same id.
+    /// Moves every in-flight job to its island's retry list (the resume of a
+    /// run calls this for the jobs that were in flight when it stopped): they
+    /// are proposed again first, with the same id, genome, seed, origin and
+    /// attempt, so a deterministic trainer gives the result it would have.
     void requeue_in_flight() {
-        for (auto& [id, job] : in_flight_) {
-            job.origin = Origin::retry;
-            islands_[job.island].retry.push_back(std::move(job));
-        }
+        for (auto& [id, job] : in_flight_) islands_[job.island].retry.push_back(std::move(job));
         in_flight_.clear();
         for (auto& is : islands_) {
             std::sort(is.retry.begin(), is.retry.end(),
@@ -258,7 +336,7 @@ public:
     }
 
     /// True when nothing is in flight and no job can be proposed any more.
-    bool done() const { return in_flight_.empty() && (stopping() || budget_spent()); }
+    bool done() const { return in_flight_.empty() && (stopping() || (budget_spent() && waiting() == 0)); }
 
     /// Why the run stops ("max_evaluations", ...); empty while it goes on.
     const std::string& stop_reason() const noexcept { return stop_reason_; }
@@ -311,22 +389,47 @@ private:
         resolved.validate();
         return resolved;
     }
-    static constexpr int max_rejections = 64;
+    static constexpr std::size_t max_rejections = 64;
+    static constexpr std::size_t max_random_rejections = 10000;
 
+    // The island's proposal state moves to `c` when it is newer.
+    static void move_cursor(Island<G>& is, const IslandCursor& c) {
+        if (c.seq <= is.seq) return;
+        is.seq = c.seq;
+        is.seeds_used = c.seeds_used;
+        is.initial_proposed = c.initial_proposed;
+        is.proposed = c.proposed;
+        is.duplicates = c.duplicates;
+        is.breed_rng.set_state_string(c.rng);
+    }
+
+    void warn(const std::string& text) {
+        if (replaying_) return;
+        const auto progress_now = progress();
+        for (auto& o : observers_) o->on_warning(text, progress_now);
+    }
+
+    // Jobs committed to the budget: finished, in flight, or waiting to be
+    // sent again.
     bool budget_spent() const noexcept {
         const auto max = options_.stop.max_evaluations;
-        return max != 0 && counts_.finished + in_flight_.size() >= max;
+        return max != 0 && counts_.finished + in_flight_.size() + waiting() >= max;
+    }
+
+    std::size_t waiting() const noexcept {
+        std::size_t n = 0;
+        for (const auto& is : islands_) n += is.retry.size();
+        return n;
     }
 
     // Breeds (or takes a seed or a random genome for) `island`, runs the
     // check, and resolves duplicates. A rejected child comes back with
     // check_note "invalid: <reason>"; a reused twin with origin retry.
-    Job<G> make_child(std::size_t island, const Prepare& prepare) {
+    Job<G> make_child(std::size_t island, const Prepare& prepare, bool force_random = false) {
         auto& is = islands_[island];
         Job<G> job;
         job.island = island;
         std::size_t tries = 0;
-        bool force_random = false;
         for (;;) {
             detail::draw_genome(is, job, force_random, space_, options_, ops_);
             if (prepare) {
@@ -344,17 +447,20 @@ private:
                 }
             }
             job.hash = genome_hash(job.genome, space_);
-            auto known = known_.find(job.hash);
-            if (known == known_.end() || options_.duplicates == DuplicatePolicy::allow ||
-                job.origin == Origin::seed) {
+            const auto known = seen_.find(job.hash);
+            if (!known || options_.duplicates == DuplicatePolicy::allow || job.origin == Origin::seed) {
                 break;
             }
             ++is.duplicates;
-            if (options_.duplicates == DuplicatePolicy::reuse_fitness && known->second.finished) {
+            if (options_.duplicates == DuplicatePolicy::reuse_fitness && known->finished) {
                 assign_id(is, job, false);
                 job.origin = Origin::duplicate;
-                job.op += "+duplicate_of:" + std::to_string(known->second.id);
-                finish(job, known->second.fitness, WorkInfo{}, false);
+                job.op += "+duplicate_of:" + std::to_string(known->id);
+                Fitness reused;
+                reused.status = known->status;
+                reused.score = known->status == FitnessStatus::ok ? known->score : 0.0;
+                if (!reused.ok()) reused.reason = fmt::format("the result of job {}, an identical network", known->id);
+                finish(job, std::move(reused), WorkInfo{}, false);
                 return job;
             }
             if (++tries > options_.max_rebreed) {
@@ -377,9 +483,10 @@ private:
                                   is.breed_rng.state_string()};
     }
 
-    Job<G> dispatch(Job<G> job) {
-        known_.try_emplace(job.hash, Known{false, job.id, Fitness{}});
-        ++islands_[job.island].proposed;
+    // `again`: a job sent once before (a retry) is not counted again.
+    Job<G> dispatch(Job<G> job, bool again = false) {
+        seen_.add_in_flight(job.hash, job.id);
+        if (!again) ++islands_[job.island].proposed;
         const auto progress_now = progress();
         for (auto& o : observers_) o->on_proposed(job, progress_now);
         auto copy = job;
@@ -402,10 +509,7 @@ private:
             // count against max_evaluations.
             if (trained) ++counts_.finished;
         }
-        if (trained) {
-            auto& known = known_[job.hash];
-            known = Known{true, job.id, fitness};
-        }
+        if (trained) seen_.set(job.hash, SeenGenome{job.id, true, fitness.status, fitness.rank_score_or(0.0)});
         bool improved = false;
         if (fitness.ok()) {
             Individual<G> member{job.genome, fitness.rank_score(), job.id, job.hash, fitness};
@@ -516,18 +620,12 @@ private:
         }
     }
 
-    struct Known {
-        bool finished = false;
-        std::uint64_t id = 0;
-        Fitness fitness;
-    };
-
     SearchSpace space_;
     EvolutionOptions options_;
     EvolutionOperators<G> ops_;
     std::vector<Island<G>> islands_;
     std::unordered_map<std::uint64_t, Job<G>> in_flight_;
-    std::unordered_map<std::uint64_t, Known> known_;
+    DuplicateIndex seen_;
     std::vector<Individual<G>> hall_;
     ObserverList<G> observers_;
     RunCounts counts_{};

@@ -35,6 +35,10 @@ public:
     virtual void on_improved(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
     /// An island sent migrants to another.
     virtual void on_migrated(const MigrationEvent& /*event*/, const Progress& /*progress*/) {}
+    /// Something worth a user's attention that does not stop the run (e.g.
+    /// the trainer's check rejected many genomes in a row and the engine
+    /// fell back to random ones).
+    virtual void on_warning(const std::string& /*text*/, const Progress& /*progress*/) {}
     /// The driver wrote a checkpoint to `path`.
     virtual void on_checkpoint(const std::filesystem::path& /*path*/, const Progress& /*progress*/) {}
     /// Called once when the run ends (normally or by exception).

@@ -1,12 +1,17 @@
 // evonas: checkpoint.json, a snapshot of an IslandModel (islands,
-// populations, generator states, counters, duplicate cache, hall of fame and
-// the jobs in flight, which are proposed again on resume). Written to a
-// temporary file and renamed, so a crash never leaves a half-written one.
+// populations, generator states, counters, hall of fame and the jobs in
+// flight, which are proposed again on resume): O(population + islands),
+// whatever the run's length. The duplicate index (one entry per job) is not
+// in it but in seen.bin (io/seen_file.hpp); the checkpoint says how many of
+// its records, and how many bytes of the lineage log, it covers. Written to
+// a temporary file and renamed, so a crash never leaves a half-written one.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -20,8 +25,14 @@
 
 namespace evonas {
 
-/// The checkpoint.json format this version writes and reads.
-inline constexpr int checkpoint_format_version = 1;
+/// The checkpoint.json format this version writes. Version 1 (evonas 0.1,
+/// with the duplicate cache inside) is still read.
+inline constexpr int checkpoint_format_version = 2;
+
+/// Where a job's "dispatched" line starts in the lineage log, if known.
+using OffsetOf = std::function<std::optional<std::uint64_t>(std::uint64_t job_id)>;
+/// Reads the job of the "dispatched" line at a byte offset of the log.
+using JobAt = std::function<Job<Genome<LayerGene>>(std::uint64_t job_id, std::uint64_t offset)>;
 
 namespace detail {
 
@@ -49,7 +60,17 @@ struct IslandModelAccess {
         return m;
     }
 
-    static nlohmann::json snapshot(const Model& model) {
+    // A job waiting to be sent again or in flight: by reference to its
+    // "dispatched" line when `offset_of` knows it ({"id", "at": byte offset}),
+    // so a checkpoint does not grow with the number of workers; else whole.
+    static nlohmann::json pending_to_json(const Job<G>& job, const SearchSpace& space, const OffsetOf& offset_of) {
+        if (offset_of) {
+            if (const auto at = offset_of(job.id)) return {{"id", job.id}, {"at", *at}};
+        }
+        return job_to_json(job, space);
+    }
+
+    static nlohmann::json snapshot(const Model& model, const OffsetOf& offset_of = {}) {
         const auto& space = model.space_;
         nlohmann::json islands = nlohmann::json::array();
         for (const auto& is : model.islands_) {
@@ -58,7 +79,7 @@ struct IslandModelAccess {
             nlohmann::json inbox = nlohmann::json::array();
             for (const auto& m : is.inbox) inbox.push_back(individual_to_json(m, space));
             nlohmann::json retry = nlohmann::json::array();
-            for (const auto& job : is.retry) retry.push_back(job_to_json(job, space));
+            for (const auto& job : is.retry) retry.push_back(pending_to_json(job, space, offset_of));
             nlohmann::json island{{"population", population},
                                   {"inbox", inbox},
                                   {"retry", retry},
@@ -76,11 +97,7 @@ struct IslandModelAccess {
         }
         // Jobs in flight now are proposed again (same id) when the run resumes.
         for (const auto& [id, job] : model.in_flight_) {
-            islands[job.island]["retry"].push_back(job_to_json(job, space));
-        }
-        nlohmann::json known = nlohmann::json::array();
-        for (const auto& [hash, k] : model.known_) {
-            if (k.finished) known.push_back({hex64(hash), k.id, fitness_to_json(k.fitness)});
+            islands[job.island]["retry"].push_back(pending_to_json(job, space, offset_of));
         }
         nlohmann::json hall = nlohmann::json::array();
         for (const auto& m : model.hall_) hall.push_back(individual_to_json(m, space));
@@ -102,19 +119,21 @@ struct IslandModelAccess {
                 {"elapsed", model.elapsed_},
                 {"next_island", model.next_island_},
                 {"islands", islands},
-                {"known", known},
+                {"seen", model.seen_.size()},
                 {"hall_of_fame", hall}};
     }
 
-    static void restore(Model& model, const nlohmann::json& j, const std::string& source) {
+    static void restore(Model& model, const nlohmann::json& j, const std::string& source,
+                        const JobAt& job_at = {}) {
         const auto& space = model.space_;
         const auto where = [&](const std::string& field) { return source + ": " + field; };
         if (!j.is_object() || j.value("format", "") != "evonas-checkpoint") {
             throw ConfigError(where("format"), "this is not an evonas checkpoint");
         }
-        if (get_member<int>(j, "format_version", source) != checkpoint_format_version) {
+        const auto version = get_member<int>(j, "format_version", source);
+        if (version != 1 && version != checkpoint_format_version) {
             throw ConfigError(where("format_version"),
-                              fmt::format("version {} is not supported (this evonas reads {})",
+                              fmt::format("version {} is not supported (this evonas reads 1 and {})",
                                           j.at("format_version").dump(), checkpoint_format_version));
         }
         const auto& run = j.at("run");
@@ -149,14 +168,28 @@ struct IslandModelAccess {
             is.retry.clear();
             for (std::size_t k = 0; k < ji.at("retry").size(); ++k) {
                 const auto field = fmt::format("{}.retry[{}]", w, k);
-                auto job = job_from_json(ji.at("retry")[k], space, field);
+                const auto& entry = ji.at("retry")[k];
+                Job<G> job;
+                if (entry.contains("at")) {  // a reference to its "dispatched" line
+                    if (!job_at) {
+                        throw ConfigError(field, "refers to a lineage line; restore such a checkpoint with its run "
+                                                 "directory (open_run_files)");
+                    }
+                    const auto id = get_member<std::uint64_t>(entry, "id", field);
+                    job = job_at(id, get_member<std::uint64_t>(entry, "at", field));
+                    if (job.id != id) {
+                        throw ConfigError(field, fmt::format("refers to job {}, the lineage line there is job {} (the "
+                                                             "log and the checkpoint disagree)", id, job.id));
+                    }
+                } else {
+                    job = job_from_json(entry, space, field);
+                }
                 if (job.island != i || job.id % model.islands_.size() != i) {
                     throw ConfigError(field + ".island", fmt::format("job {} does not belong to island {}", job.id, i));
                 }
                 if (job.hash != genome_hash(job.genome, space)) {
                     throw ConfigError(field + ".hash", "does not match the genome (the checkpoint is corrupt)");
                 }
-                job.origin = Origin::retry;
                 is.retry.push_back(std::move(job));
             }
             std::sort(is.retry.begin(), is.retry.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -180,11 +213,18 @@ struct IslandModelAccess {
             }
         }
         model.in_flight_.clear();
-        model.known_.clear();
-        for (const auto& k : j.at("known")) {
-            if (!k.is_array() || k.size() != 3) throw ConfigError(where("known"), "expected [hash, id, fitness] entries");
-            model.known_[parse_hex64(k[0].get<std::string>(), where("known"))] =
-                {true, k[1].get<std::uint64_t>(), fitness_from_json(k[2], where("known"))};
+        model.seen_.clear();
+        if (version == 1) {  // evonas 0.1 kept the duplicate cache in the checkpoint
+            for (const auto& k : j.at("known")) {
+                if (!k.is_array() || k.size() != 3) throw ConfigError(where("known"), "expected [hash, id, fitness] entries");
+                const auto f = fitness_from_json(k[2], where("known"));
+                model.seen_.set(parse_hex64(k[0].get<std::string>(), where("known")),
+                                SeenGenome{k[1].get<std::uint64_t>(), true, f.status, f.rank_score_or(0.0)});
+            }
+        }
+        // Jobs waiting to be proposed again are in the index as in flight.
+        for (const auto& is : model.islands_) {
+            for (const auto& job : is.retry) model.seen_.add_in_flight(job.hash, job.id);
         }
         model.hall_.clear();
         for (std::size_t k = 0; k < j.at("hall_of_fame").size(); ++k) {
@@ -206,18 +246,21 @@ struct IslandModelAccess {
 
 }  // namespace detail
 
-/// The model's state as checkpoint JSON.
-inline nlohmann::json model_snapshot(const IslandModel<Genome<LayerGene>>& model) {
-    return detail::IslandModelAccess::snapshot(model);
+/// The model's state as checkpoint JSON; jobs in flight or waiting to be
+/// sent again are written whole, or by the byte offset of their
+/// "dispatched" lineage line when `offset_of` knows it.
+inline nlohmann::json model_snapshot(const IslandModel<Genome<LayerGene>>& model, const OffsetOf& offset_of = {}) {
+    return detail::IslandModelAccess::snapshot(model, offset_of);
 }
 
 /// Restores a model (built with the same space, options and seeds) from
-/// checkpoint JSON. Throws ConfigError naming the field when the checkpoint
-/// is malformed or belongs to a different run.
+/// checkpoint JSON; jobs the checkpoint refers to by their lineage line are
+/// read with `job_at`. Throws ConfigError naming the field when the
+/// checkpoint is malformed or belongs to a different run.
 inline void restore_model(IslandModel<Genome<LayerGene>>& model, const nlohmann::json& snapshot,
-                          const std::string& source = "checkpoint") {
+                          const std::string& source = "checkpoint", const JobAt& job_at = {}) {
     try {
-        detail::IslandModelAccess::restore(model, snapshot, source);
+        detail::IslandModelAccess::restore(model, snapshot, source, job_at);
     } catch (const nlohmann::json::exception& e) {
         throw ConfigError(source, fmt::format("malformed checkpoint: {}", e.what()));
     }

@@ -72,8 +72,27 @@ inline nlohmann::json parse_json_text(std::string_view text, const std::string& 
     }
 }
 
+/// Flushes a directory's entries to disk (fsync of the directory), so a
+/// file just created or renamed in it survives a crash of the machine.
+/// Throws IoError when the directory cannot be opened or flushed; a file
+/// system that cannot flush directories (EINVAL) is accepted as is.
+inline void sync_directory(const std::filesystem::path& dir) {
+#ifdef EVONAS_HAVE_POSIX_IO
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw IoError::from_errno(dir, "cannot open the directory to flush it");
+    const int rc = ::fsync(fd);
+    const int e = errno;
+    ::close(fd);
+    if (rc != 0 && e != EINVAL) {
+        throw IoError(dir, "cannot flush the directory to disk", std::error_code(e, std::generic_category()));
+    }
+#else
+    (void)dir;
+#endif
+}
+
 /// Replaces `path` with `text` atomically: writes `path.tmp`, flushes it to
-/// disk, then renames it over `path`. A crash or a full disk leaves either
+/// disk, renames it over `path` and flushes the directory. A crash or a full disk leaves either
 /// the old file or the new one, never a half-written one. Throws IoError
 /// naming `what`; the temporary file is removed on failure. Not safe to call
 /// for the same `path` from two threads or processes at once (they share
@@ -107,6 +126,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::string
     std::error_code ec;
     std::filesystem::rename(temp, path, ec);
     if (ec) fail(fmt::format("cannot move the temporary {} file into place", what), ec);
+    sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
 }
 
 }  // namespace evonas

@@ -1,14 +1,31 @@
-// evonas: lineage.jsonl, one JSON line per finished job (and one per
-// migration), flushed as it is written: the run's write-ahead log. A resume
-// replays the lines written after the last checkpoint, so a crash loses only
-// the jobs still training.
+// evonas: lineage.jsonl, the run's write-ahead log. One JSON line per event,
+// written with one write(2) on an O_APPEND descriptor as it happens:
+//
+//   "dispatched"  a job went to a worker (so a resume can send it again)
+//   "job"         a job finished: its result, worker and times
+//   "migration"   an island sent migrants to another
+//   "warning"     something a user should know that did not stop the run
+//
+// A line reaches the kernel before the engine call that wrote it returns,
+// so a killed process loses no finished job; a checkpoint first flushes the
+// log to disk (fsync), so a node crash loses at most what came after the
+// last checkpoint, and those jobs are trained again. A resume reads only the
+// lines after the checkpoint's byte offset.
 #pragma once
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,128 +35,291 @@
 #include <evonas/io/files.hpp>
 #include <evonas/io/record_json.hpp>
 #include <evonas/io/record_line.hpp>
+#include <evonas/io/seen_file.hpp>
 
 namespace evonas {
 
-/// An observer that appends each finished job to lineage.jsonl and flushes.
-/// A failed write throws IoError out of the engine call, which stops the
-/// run: no result is ever silently dropped. Thread safety: appends come from
-/// one thread at a time (the engine calls observers from the thread that
-/// drives it, under the driver's lock); the log does no locking of its own.
+/// An observer that appends the run's events to lineage.jsonl, and each
+/// trained job to the duplicate index file (seen.bin) when given one. A
+/// failed write throws IoError out of the engine call, which stops the run:
+/// no result is ever silently dropped. Thread safety: appends come from one
+/// thread at a time (the engine calls observers from the thread that drives
+/// it, under the driver's lock); sync() may run in another thread at the
+/// same time (a write and an fsync of one descriptor do not race).
 class LineageLog : public Observer<Genome<LayerGene>> {
 public:
     using G = Genome<LayerGene>;  ///< the genome type the log records
 
     /// Opens `path` for appending (creates it). `records_before` is the
-    /// number of job lines already in the file (from read_lineage()).
-    LineageLog(std::filesystem::path path, const SearchSpace& space, std::size_t records_before = 0)
-        : path_(std::move(path)), space_(space), records_(records_before) {
-        file_ = std::fopen(path_.c_str(), "ab");
-        if (!file_) throw IoError::from_errno(path_, "cannot open the lineage log for appending");
+    /// number of job lines already in the file; `seen` (may be null) gets a
+    /// record per trained job.
+    LineageLog(std::filesystem::path path, const SearchSpace& space, std::size_t records_before = 0,
+               std::shared_ptr<SeenFile> seen = nullptr)
+        : path_(std::move(path)), space_(space), records_(records_before), seen_(std::move(seen)) {
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw IoError::from_errno(path_, "cannot open the lineage log for appending");
+        std::error_code ec;
+        bytes_ = std::filesystem::file_size(path_, ec);
+        if (ec) throw IoError(path_, "cannot read the lineage log's size", ec);
     }
     ~LineageLog() override {
-        if (file_) std::fclose(file_);
+        if (fd_ >= 0) ::close(fd_);
     }
     LineageLog(const LineageLog&) = delete;
     LineageLog& operator=(const LineageLog&) = delete;
 
-    /// Appends a "job" line for `record` and flushes it.
+    /// Appends a "dispatched" line for `job` (and remembers where it is,
+    /// until the job finishes: a checkpoint refers to it by that offset).
+    void on_proposed(const Job<G>& job, const Progress&) override {
+        line_.clear();
+        append_dispatched_line(line_, job, space_, text_);
+        pending_[job.id] = bytes_;
+        write_text(line_);
+    }
+
+    /// Appends a "job" line for `record` (and its seen.bin record when it
+    /// was trained).
     void on_finished(const JobRecord<G>& record, const Progress&) override {
         line_.clear();
         append_record_line(line_, record, space_, text_);
         write_text(line_);
         ++records_;
+        pending_.erase(record.job.id);
+        if (seen_ && record.trained) {
+            seen_->append(SeenRecord{record.job.hash, SeenGenome{record.job.id, true, record.fitness.status,
+                                                                 record.fitness.rank_score_or(0.0)}});
+        }
     }
 
-    /// Appends a "migration" line (from, to, ids, time) and flushes it.
+    /// Appends a "migration" line (from, to, ids, time).
     void on_migrated(const MigrationEvent& event, const Progress& progress) override {
-        write_line({{"type", "migration"}, {"from", event.from}, {"to", event.to}, {"ids", event.ids},
-                    {"time", progress.elapsed_seconds}});
+        write_text(nlohmann::json{{"type", "migration"}, {"from", event.from}, {"to", event.to}, {"ids", event.ids},
+                                  {"time", progress.elapsed_seconds}}
+                       .dump() +
+                   "\n");
     }
 
-    /// Flushes the file; IoError when that fails.
-    void on_end(const Progress&) override {
-        if (file_ && std::fflush(file_) != 0) throw IoError::from_errno(path_, "cannot flush the lineage log");
+    /// Appends a "warning" line (text, time).
+    void on_warning(const std::string& text, const Progress& progress) override {
+        write_text(nlohmann::json{{"type", "warning"}, {"text", text}, {"time", progress.elapsed_seconds}}.dump() + "\n");
     }
+
+    /// Flushes the log (and seen.bin) to disk; IoError when that fails.
+    void on_end(const Progress&) override { sync(); }
+
+    /// Flushes the log and seen.bin to disk (fsync): what was written so far
+    /// survives a crash of the machine, not only of the process.
+    void sync() {
+        if (::fsync(fd_) != 0) throw IoError::from_errno(path_, "cannot flush the lineage log to disk");
+        if (seen_) seen_->sync();
+    }
+
+    /// Where the "dispatched" line of job `id` starts, while the job is in
+    /// flight or waiting to be sent again (else nullopt).
+    std::optional<std::uint64_t> offset_of(std::uint64_t id) const {
+        const auto it = pending_.find(id);
+        if (it == pending_.end()) return std::nullopt;
+        return it->second;
+    }
+    /// Records where the "dispatched" line of a job that is not finished is
+    /// (a resume tells a new log about the jobs it sends again).
+    void note_pending(std::uint64_t id, std::uint64_t offset) { pending_[id] = offset; }
 
     /// Job lines in the file (before and after opening).
     std::size_t records() const noexcept { return records_; }
+    /// Bytes in the file: where the next line goes.
+    std::uint64_t bytes() const noexcept { return bytes_; }
+    /// Records in seen.bin (0 without one).
+    std::uint64_t seen_records() const noexcept { return seen_ ? seen_->records() : 0; }
     /// The lineage.jsonl file this log appends to.
     const std::filesystem::path& path() const noexcept { return path_; }
 
 private:
-    void write_line(const nlohmann::json& j) { write_text(j.dump() + "\n"); }
-
-    // One fwrite + fflush per line: the line reaches the kernel before the
-    // engine call returns, so a killed process loses no finished job.
+    // One write(2) per line: the line reaches the kernel before the engine
+    // call returns (no stdio buffer to flush), so a killed process loses no
+    // finished job.
     void write_text(const std::string& line) {
-        if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
-            throw IoError::from_errno(path_, "cannot write to the lineage log");
+        std::size_t done = 0;
+        while (done < line.size()) {
+            const auto n = ::write(fd_, line.data() + done, line.size() - done);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                throw IoError::from_errno(path_, "cannot write to the lineage log");
+            }
+            done += static_cast<std::size_t>(n);
         }
+        bytes_ += line.size();
     }
 
     std::filesystem::path path_;
     const SearchSpace& space_;
     std::size_t records_ = 0;
-    std::FILE* file_ = nullptr;
+    std::shared_ptr<SeenFile> seen_;
+    int fd_ = -1;
+    std::uint64_t bytes_ = 0;
+    std::unordered_map<std::uint64_t, std::uint64_t> pending_;  // job id -> its dispatched line
     std::string line_;  // reused: no allocation per job once they have grown
     std::string text_;
 };
 
-/// What read_lineage() found.
-struct LineageContents {
-    std::vector<JobRecord<Genome<LayerGene>>> records;  ///< job lines, in file order
-    std::size_t migrations = 0;                         ///< migration lines
-    std::size_t valid_bytes = 0;                        ///< bytes up to the last complete line
-    bool torn_tail = false;  ///< the last line had no newline (a crash mid-write): ignored
+/// One line of a lineage log as read back.
+struct LineageEvent {
+    /// What the line is.
+    enum class Kind { dispatched, job, migration, warning };
+    Kind kind = Kind::job;                ///< the kind of this line
+    JobRecord<Genome<LayerGene>> record;  ///< the job (dispatched: record.job only)
+    std::uint64_t begin_offset = 0;       ///< byte offset of this line
+    std::uint64_t end_offset = 0;         ///< byte offset just after this line
 };
 
-/// Reads lineage.jsonl. A last line without its newline (torn by a crash)
-/// is ignored and reported; any other bad line is a ParseError or
-/// ConfigError naming the file and line. A missing file reads as empty.
-inline LineageContents read_lineage(const std::filesystem::path& path, const SearchSpace& space) {
-    LineageContents contents;
-    if (!std::filesystem::exists(path)) return contents;
-    const auto text = read_text_file(path, "lineage log");
-    std::size_t pos = 0;
-    std::size_t line_no = 0;
-    while (pos < text.size()) {
-        const auto end = text.find('\n', pos);
-        ++line_no;
-        if (end == std::string::npos) {
-            contents.torn_tail = true;
-            break;
+/// Reads lineage.jsonl from byte `offset` on, one line at a time, without
+/// holding the file in memory. A last line without its newline (torn by a
+/// crash) ends the reading and is reported by torn_tail(); any other bad
+/// line is a ParseError or ConfigError naming the file and line.
+class LineageReader {
+public:
+    /// Opens `path` at `offset` (a missing file reads as empty).
+    LineageReader(std::filesystem::path path, const SearchSpace& space, std::uint64_t offset = 0)
+        : path_(std::move(path)), space_(space), offset_(offset), valid_(offset), offset_label_(offset > 0) {
+        if (!std::filesystem::exists(path_)) {
+            done_ = true;
+            return;
         }
-        const auto line = std::string_view(text).substr(pos, end - pos);
-        const auto source = fmt::format("{}:{}", path.string(), line_no);
-        if (!line.empty()) {
+        in_.open(path_, std::ios::binary);
+        if (!in_) throw IoError::from_errno(path_, "cannot open the lineage log");
+        in_.seekg(static_cast<std::streamoff>(offset));
+        if (!in_) throw IoError(path_, fmt::format("cannot seek to byte {} of the lineage log", offset));
+    }
+
+    /// The next event, or nullopt at the end (or at a torn last line).
+    std::optional<LineageEvent> next() {
+        std::string line;
+        while (!done_) {
+            line.clear();
+            if (!std::getline(in_, line)) {
+                done_ = true;
+                break;
+            }
+            const bool complete = !in_.eof();
+            ++line_no_;
+            if (!complete) {  // no newline: torn by a crash
+                torn_ = !line.empty();
+                done_ = true;
+                break;
+            }
+            const auto begin = offset_;
+            offset_ += line.size() + 1;
+            if (line.empty()) {
+                valid_ = offset_;
+                continue;
+            }
+            const auto source = fmt::format("{}:{}", path_.string(), line_label());
             nlohmann::json j;
             try {
                 j = parse_json_text(line, source);
             } catch (const ParseError& e) {  // report the file's line, not the snippet's
-                throw ParseError(path.string(), line_no, e.column(), e.problem());
+                throw ParseError(path_.string(), line_no_, e.column(), e.problem());
             }
             const auto type = j.is_object() ? j.value("type", "") : "";
+            LineageEvent event;
             if (type == "job") {
-                contents.records.push_back(record_from_json(j, space, source));
+                event.kind = LineageEvent::Kind::job;
+                event.record = record_from_json(j, space_, source);
+            } else if (type == "dispatched") {
+                event.kind = LineageEvent::Kind::dispatched;
+                event.record.job = job_from_json(j, space_, source);
             } else if (type == "migration") {
-                ++contents.migrations;
+                event.kind = LineageEvent::Kind::migration;
+            } else if (type == "warning") {
+                event.kind = LineageEvent::Kind::warning;
             } else {
-                throw ParseError(source, line_no, 1, "expected a lineage record with \"type\": \"job\" or \"migration\"");
+                throw ParseError(path_.string(), line_no_, 1,
+                                 "expected a lineage record with \"type\": \"job\", \"dispatched\", \"migration\" "
+                                 "or \"warning\"");
             }
+            valid_ = offset_;
+            event.begin_offset = begin;
+            event.end_offset = offset_;
+            return event;
         }
-        pos = end + 1;
-        contents.valid_bytes = pos;
+        return std::nullopt;
     }
+
+    /// True when the log ended in a line without its newline.
+    bool torn_tail() const noexcept { return torn_; }
+    /// Bytes up to the end of the last complete line read.
+    std::uint64_t valid_bytes() const noexcept { return valid_; }
+
+private:
+    // Lines are counted from the offset; "+N" says so in messages.
+    std::string line_label() const { return offset_label_ ? fmt::format("+{}", line_no_) : std::to_string(line_no_); }
+
+    std::filesystem::path path_;
+    const SearchSpace& space_;
+    std::ifstream in_;
+    std::uint64_t offset_ = 0;
+    std::uint64_t valid_ = 0;
+    std::size_t line_no_ = 0;
+    bool offset_label_ = false;
+    bool done_ = false;
+    bool torn_ = false;
+};
+
+/// The job of the "dispatched" line that starts at byte `offset` of the
+/// log (a checkpoint's reference). ParseError/ConfigError naming the file
+/// and offset when there is no such line.
+inline Job<Genome<LayerGene>> read_dispatched_at(const std::filesystem::path& path, const SearchSpace& space,
+                                                 std::uint64_t offset) {
+    LineageReader reader(path, space, offset);
+    const auto event = reader.next();
+    if (!event || event->kind != LineageEvent::Kind::dispatched) {
+        throw ParseError(path.string(), 1, 1,
+                         fmt::format("expected a \"dispatched\" line at byte {} (the checkpoint refers to it)", offset));
+    }
+    return event->record.job;
+}
+
+/// What read_lineage() found.
+struct LineageContents {
+    std::vector<JobRecord<Genome<LayerGene>>> records;  ///< job lines, in file order
+    std::size_t dispatched = 0;                         ///< dispatched lines
+    std::size_t migrations = 0;                         ///< migration lines
+    std::size_t warnings = 0;                           ///< warning lines
+    std::size_t valid_bytes = 0;                        ///< bytes up to the last complete line
+    bool torn_tail = false;  ///< the last line had no newline (a crash mid-write): ignored
+};
+
+/// Reads the whole of lineage.jsonl into memory (for tools and tests; a
+/// resume reads from the checkpoint's offset with LineageReader instead).
+/// Errors as LineageReader; a missing file reads as empty.
+inline LineageContents read_lineage(const std::filesystem::path& path, const SearchSpace& space) {
+    LineageContents contents;
+    LineageReader reader(path, space);
+    while (auto event = reader.next()) {
+        switch (event->kind) {
+            case LineageEvent::Kind::job: contents.records.push_back(std::move(event->record)); break;
+            case LineageEvent::Kind::dispatched: ++contents.dispatched; break;
+            case LineageEvent::Kind::migration: ++contents.migrations; break;
+            case LineageEvent::Kind::warning: ++contents.warnings; break;
+        }
+    }
+    contents.valid_bytes = static_cast<std::size_t>(reader.valid_bytes());
+    contents.torn_tail = reader.torn_tail();
     return contents;
+}
+
+/// Cuts the log to its first `valid_bytes` bytes (a torn last line, or
+/// lines a resume could not use) so new lines append cleanly.
+inline void trim_lineage(const std::filesystem::path& path, std::uint64_t valid_bytes) {
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) == valid_bytes || ec) return;
+    std::filesystem::resize_file(path, valid_bytes, ec);
+    if (ec) throw IoError(path, "cannot cut the torn last line off the lineage log", ec);
 }
 
 /// Cuts a torn last line off the log so new lines append cleanly.
 inline void trim_lineage(const std::filesystem::path& path, const LineageContents& contents) {
-    if (!contents.torn_tail) return;
-    std::error_code ec;
-    std::filesystem::resize_file(path, contents.valid_bytes, ec);
-    if (ec) throw IoError(path, "cannot cut the torn last line off the lineage log", ec);
+    if (contents.torn_tail) trim_lineage(path, contents.valid_bytes);
 }
 
 }  // namespace evonas

@@ -146,6 +146,7 @@ inline nlohmann::json job_to_json(const Job<Genome<LayerGene>>& job, const Searc
                      {"hash", detail::hex64(job.hash)},
                      {"cursor", cursor_to_json(job.cursor)}};
     if (!job.check_note.empty()) j["check"] = job.check_note;
+    if (job.attempt > 1) j["attempt"] = job.attempt;
     return j;
 }
 
@@ -172,6 +173,7 @@ inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const Searc
         job.genome = parse_genome(detail::get_member<std::string>(j, "genome", where), space, where + ".genome");
         job.hash = detail::parse_hex64(detail::get_member<std::string>(j, "hash", where), where + ".hash");
         if (j.contains("check")) job.check_note = detail::get_member<std::string>(j, "check", where);
+        if (j.contains("attempt")) job.attempt = detail::get_member<std::uint32_t>(j, "attempt", where);
         job.cursor = cursor_from_json(j.at("cursor"), where + ".cursor");
         return job;
     });

@@ -168,19 +168,18 @@ inline void append_fitness_json(std::string& out, const Fitness& f) {
 
 }  // namespace detail
 
-/// Appends one lineage job line to `out`: the fields of record_to_json()
-/// plus `"type":"job"`, in nlohmann's (sorted) key order, and a newline.
-/// Metrics with the same name are all written; a reader keeps the last, as
-/// record_to_json() does. `scratch` holds the genome's text on the way (a
-/// caller writing many lines keeps one, so nothing is allocated per line).
-/// Reentrant: touches nothing but `out` and `scratch`.
-inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space,
-                               std::string& scratch) {
-    using detail::append_json_key;
-    using detail::append_json_string;
-    using detail::append_uint;
-    const auto& job = r.job;
+namespace detail {
+
+// The fields of a job line, or of a dispatched line (record == nullptr), in
+// nlohmann's (sorted) key order.
+inline void append_job_line(std::string& out, const Job<Genome<LayerGene>>& job, const JobRecord<Genome<LayerGene>>* r,
+                            const SearchSpace& space, std::string& scratch) {
     out += '{';
+    if (job.attempt > 1) {
+        append_json_key(out, "attempt");
+        append_uint(out, job.attempt);
+        out += ',';
+    }
     if (!job.check_note.empty()) {
         append_json_key(out, "check");
         append_json_string(out, job.check_note);
@@ -199,16 +198,19 @@ inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGen
     append_uint(out, c.seeds_used);
     out += ",\"seq\":";
     append_uint(out, c.seq);
-    out += "},\"end\":";
-    detail::append_json_number(out, r.work.finished);
-    out += ",\"fitness\":";
-    detail::append_fitness_json(out, r.fitness);
+    out += '}';
+    if (r) {
+        out += ",\"end\":";
+        append_json_number(out, r->work.finished);
+        out += ",\"fitness\":";
+        append_fitness_json(out, r->fitness);
+    }
     out += ",\"genome\":";
     scratch.clear();
     append_text(scratch, job.genome, space);
     append_json_string(out, scratch);
     out += ",\"hash\":";
-    detail::append_hex64_string(out, job.hash);
+    append_hex64_string(out, job.hash);
     out += ",\"id\":";
     append_uint(out, job.id);
     out += ",\"island\":";
@@ -223,13 +225,38 @@ inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGen
         append_uint(out, job.parents[i]);
     }
     out += "],\"seed\":";
-    detail::append_hex64_string(out, job.seed);
-    out += ",\"start\":";
-    detail::append_json_number(out, r.work.started);
-    out += r.trained ? ",\"trained\":true" : ",\"trained\":false";
-    out += ",\"type\":\"job\",\"worker\":";
-    append_uint(out, r.work.worker);
-    out += "}\n";
+    append_hex64_string(out, job.seed);
+    if (r) {
+        out += ",\"start\":";
+        append_json_number(out, r->work.started);
+        out += r->trained ? ",\"trained\":true" : ",\"trained\":false";
+        out += ",\"type\":\"job\",\"worker\":";
+        append_uint(out, r->work.worker);
+        out += "}\n";
+    } else {
+        out += ",\"type\":\"dispatched\"}\n";
+    }
+}
+
+}  // namespace detail
+
+/// Appends one lineage job line to `out`: the fields of record_to_json()
+/// plus `"type":"job"`, in nlohmann's (sorted) key order, and a newline.
+/// Metrics with the same name are all written; a reader keeps the last, as
+/// record_to_json() does. `scratch` holds the genome's text on the way (a
+/// caller writing many lines keeps one, so nothing is allocated per line).
+/// Reentrant: touches nothing but `out` and `scratch`.
+inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space,
+                               std::string& scratch) {
+    detail::append_job_line(out, r.job, &r, space, scratch);
+}
+
+/// Appends one lineage "dispatched" line to `out`: the fields of
+/// job_to_json() plus `"type":"dispatched"`, sorted, and a newline; written
+/// when a job goes to a worker, so a resume can send it again.
+inline void append_dispatched_line(std::string& out, const Job<Genome<LayerGene>>& job, const SearchSpace& space,
+                                   std::string& scratch) {
+    detail::append_job_line(out, job, nullptr, space, scratch);
 }
 
 /// append_record_line() with a scratch string of its own.

@@ -1,7 +1,8 @@
 // evonas: the run directory and the small files in it:
 //   run.json        what the run is (space, options, seeds, versions)
-//   lineage.jsonl   one line per finished job (io/lineage.hpp)
+//   lineage.jsonl   the write-ahead log: dispatched and finished jobs (io/lineage.hpp)
 //   checkpoint.json the last snapshot (io/checkpoint.hpp)
+//   seen.bin        the duplicate index, 24 bytes per trained job (io/seen_file.hpp)
 //   best.txt        the best genome so far, its score and job id
 // A directory holding a different run is refused, never overwritten.
 #pragma once
@@ -97,8 +98,9 @@ inline nlohmann::json stop_to_json(const StopCriteria& s) {
 struct RunPaths {
     std::filesystem::path dir;  ///< the run directory
     std::filesystem::path run() const { return dir / "run.json"; }                ///< what the run is
-    std::filesystem::path lineage() const { return dir / "lineage.jsonl"; }       ///< one line per finished job
+    std::filesystem::path lineage() const { return dir / "lineage.jsonl"; }       ///< the write-ahead log
     std::filesystem::path checkpoint() const { return dir / "checkpoint.json"; }  ///< the last snapshot
+    std::filesystem::path seen() const { return dir / "seen.bin"; }               ///< the duplicate index
     std::filesystem::path best() const { return dir / "best.txt"; }               ///< the best genome so far
 };
 
@@ -182,11 +184,14 @@ inline bool prepare_run_directory(const RunPaths& paths, const nlohmann::json& i
     return true;
 }
 
-/// Writes best.txt: score, job id and the genome's canonical text.
+/// best.txt's content: score, job id and the genome's canonical text.
+inline std::string best_text(const Individual<Genome<LayerGene>>& best, const SearchSpace& space) {
+    return fmt::format("score {}\njob {}\n{}\n", best.score, best.id, to_text(best.genome, space));
+}
+
+/// Writes best.txt (best_text()) atomically.
 inline void write_best(const RunPaths& paths, const Individual<Genome<LayerGene>>& best, const SearchSpace& space) {
-    write_file_atomically(paths.best(),
-                          fmt::format("score {}\njob {}\n{}\n", best.score, best.id, to_text(best.genome, space)),
-                          "best genome");
+    write_file_atomically(paths.best(), best_text(best, space), "best genome");
 }
 
 }  // namespace evonas

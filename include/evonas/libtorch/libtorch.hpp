@@ -13,6 +13,7 @@
 #include <evonas/io/npy.hpp>
 
 #include <evonas/libtorch/builder.hpp>
+#include <evonas/libtorch/cnn_check.hpp>
 #include <evonas/libtorch/dataset.hpp>
 #include <evonas/libtorch/device.hpp>
 #include <evonas/libtorch/export_model.hpp>

@@ -51,6 +51,7 @@
 #include <evonas/genome/cnn_shape.hpp>
 #include <evonas/genome/genome.hpp>
 #include <evonas/libtorch/builder.hpp>
+#include <evonas/libtorch/cnn_check.hpp>
 #include <evonas/libtorch/dataset.hpp>
 #include <evonas/libtorch/device.hpp>
 #include <evonas/libtorch/model_io.hpp>
@@ -155,18 +156,8 @@ public:
     /// sets the global genes this trainer ignores to the values it trains
     /// with (ignored_genes_as_trained), silently: networks that differ only
     /// there are the same network and get the same hash, so a run trains
-    /// them once.
-    Check check(Genome<LayerGene>& genome) const {
-        ignored_genes_as_trained(genome);
-        const auto r = repair_cnn_genome(genome, space_, shape_, options_.limits);
-        if (!r.valid) return Check::invalid(r.problem);
-        if (r.repaired()) {
-            std::string what;
-            for (const auto& c : r.changes) what += (what.empty() ? "" : "; ") + c;
-            return Check::repaired(what);
-        }
-        return Check::fine();
-    }
+    /// them once. The same as CnnCheck(space(), data_shape(), options()).
+    Check check(Genome<LayerGene>& genome) const { return (*check_)(genome); }
 
     /// Relative cost: forward FLOPs per sample x 3 (forward and backward) x
     /// training samples x epochs, in GFLOP; 1 when the genome does not fit.
@@ -222,43 +213,10 @@ public:
         return hp;
     }
 
-    /// Sets each global gene the options fix (epochs, bs, lr, mom, wd, opt
-    /// when not from_genome) to the value training uses, and "mom" to its
-    /// default when the optimiser is Adam (which has no momentum); a value
-    /// outside the gene's range leaves the gene's default (reals kept at 4
-    /// significant digits, as every real gene is). Returns how many
-    /// genes changed.
+    /// CnnCheck::ignored_genes_as_trained with this trainer's space, shape
+    /// and options. Returns how many genes changed.
     std::size_t ignored_genes_as_trained(Genome<LayerGene>& genome) const {
-        std::size_t changed = 0;
-        const auto set = [&](std::string_view name, std::optional<double> value) {
-            const auto i = space_.find_global(name);
-            if (!i || *i >= genome.globals().size()) return;
-            const auto& spec = space_.globals()[*i];
-            const double wanted = value && spec.is_numeric() && spec.kind != ParamKind::integer
-                                      ? quantize_real(*value) : value.value_or(spec.default_value);
-            const double v = value && spec.contains(wanted) ? wanted : spec.default_value;
-            if (genome.globals()[*i] != v) {
-                genome.globals()[*i] = v;
-                ++changed;
-            }
-        };
-        const auto hp = hyper_parameters(genome);
-        if (options_.epochs > 0) set("epochs", options_.epochs);
-        if (options_.batch_size > 0) set("bs", static_cast<double>(options_.batch_size));
-        if (options_.learning_rate > 0) set("lr", options_.learning_rate);
-        if (options_.weight_decay >= 0) set("wd", options_.weight_decay);
-        if (options_.momentum >= 0 && hp.optimizer == OptimizerKind::sgd) set("mom", options_.momentum);
-        if (hp.optimizer == OptimizerKind::adam) set("mom", std::nullopt);
-        if (options_.optimizer != OptimizerKind::from_genome) {
-            if (const auto i = space_.find_global("opt"); i && *i < genome.globals().size()) {
-                const auto& spec = space_.globals()[*i];
-                const auto want = options_.optimizer == OptimizerKind::adam ? "adam" : "sgd";
-                for (std::size_t c = 0; spec.kind == ParamKind::choice && c < spec.choices.size(); ++c) {
-                    if (spec.choices[c] == want) set("opt", static_cast<double>(c));
-                }
-            }
-        }
-        return changed;
+        return check_->ignored_genes_as_trained(genome);
     }
 
     const CnnDataShape& data_shape() const noexcept { return shape_; }     ///< sample shape and classes
@@ -288,6 +246,7 @@ private:
         validation_ = data.second.to(device_);
         shape_ = train_.shape();
         evonas::detail::check_cnn_dims(space_, shape_);
+        check_.emplace(space_, shape_, options_);
     }
 
     static TrainerOptions validated(TrainerOptions options) {
@@ -474,6 +433,7 @@ private:
     Dataset train_;
     Dataset validation_;
     CnnDataShape shape_;
+    std::optional<CnnCheck> check_;  // set once the data's shape is known
     std::optional<CnnModel> last_;
 };
 

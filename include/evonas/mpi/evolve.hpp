@@ -26,6 +26,7 @@
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <nlohmann/json.hpp>
 
 #include <evonas/engine/island_model.hpp>
@@ -91,7 +92,8 @@ inline void share_resolved(const boost::mpi::communicator& comm, EvolutionOption
 inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const RunOptions& options,
                                                 const std::vector<LayerGenome>& seeds,
                                                 const EvolutionOperators<LayerGenome>& operators,
-                                                std::size_t island, const std::string& snapshot) {
+                                                std::size_t island, const std::string& snapshot,
+                                                const std::vector<char>& seen) {
     auto evolution = options.evolution;
     evolution.stop.max_evaluations = island_share(evolution.stop.max_evaluations, evolution.islands, island);
     auto model = std::make_unique<Model>(space, evolution, seeds, operators);
@@ -100,20 +102,34 @@ inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const 
         const auto& mine = state.at("islands").at(island);
         const auto islands = static_cast<std::uint64_t>(options.evolution.islands);
         state["counts"]["finished"] = mine.at("finished");
-        auto known = nlohmann::json::array();
-        for (const auto& k : state.at("known")) {
-            if (k.at(1).get<std::uint64_t>() % islands == island) known.push_back(k);
-        }
-        state["known"] = std::move(known);
         state["best_score"] = mine.contains("best") ? mine.at("best").at("fitness").at("score") : nlohmann::json();
         state["best_id"] = mine.contains("best") ? mine.at("best").at("id") : nlohmann::json(0);
         state["since_improvement"] = 0;
+        // Jobs to send again belong to their island's master: another
+        // island's would count against this island's budget.
+        for (std::size_t j = 0; j < state.at("islands").size(); ++j) {
+            if (j != island) state["islands"][j]["retry"] = nlohmann::json::array();
+        }
         restore_model(*model, state, "checkpoint (from rank 0)");
         for (std::size_t j = 0; j < model->island_count(); ++j) {
             if (j != island) model->take_inbox(j);  // the other islands' masters hold those
         }
+        // The duplicate index: every island's genomes when masters share
+        // it, else this island's own.
+        read_seen(seen, [&](std::uint64_t hash, const SeenGenome& s) {
+            if (options.share_duplicates || s.id % islands == island) model->note_seen(hash, s);
+        });
     }
     return model;
+}
+
+/// The finished entries of a model's duplicate index, for the masters.
+inline std::vector<char> seen_bytes(const Model& model) {
+    wire::Writer w;
+    model.seen().for_each([&](std::uint64_t hash, const SeenGenome& s) {
+        if (s.finished) write_seen(w, hash, s);
+    });
+    return w.take();
 }
 
 }  // namespace detail
@@ -178,6 +194,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
     detail::Book book;
     std::unique_ptr<detail::Model> book_model;
     std::string snapshot;
+    std::vector<char> seen;
     double offset = 0.0;
     auto resolved = options;
     detail::agree_on(run_comm, [&] {
@@ -192,12 +209,18 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
             book.paths = RunPaths{options.run_dir};
             book.log = open_run_files(*book_model, book.paths, run_identity(space, book_model->options(), seeds),
                                       extra, options.resume);
-            if (options.resume && options.evolution.islands > 1) snapshot = model_snapshot(*book_model).dump();
+            if (options.resume && options.evolution.islands > 1) {
+                snapshot = model_snapshot(*book_model).dump();
+                seen = detail::seen_bytes(*book_model);
+            }
         }
         offset = book_model->progress().elapsed_seconds;
     });
     boost::mpi::broadcast(run_comm, offset, 0);
-    if (options.resume) boost::mpi::broadcast(run_comm, snapshot, 0);
+    if (options.resume) {
+        boost::mpi::broadcast(run_comm, snapshot, 0);
+        boost::mpi::broadcast(run_comm, seen, 0);
+    }
     detail::share_resolved(run_comm, resolved.evolution);
 
     bool agreed = false;
@@ -215,7 +238,7 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
             model = book_model.get();  // its budget is the whole run's
         } else {
             own = detail::make_island_model(space, resolved, seeds, operators, place.island,
-                                            options.resume ? snapshot : std::string());
+                                            options.resume ? snapshot : std::string(), seen);
             model = own.get();
         }
         if (root) {
@@ -230,6 +253,11 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
                                   root ? &book : nullptr, std::chrono::steady_clock::now(), offset);
             return master.run();
         };
+        if (options.check) {  // a check that needs no trainer (and no data)
+            agreed = true;
+            detail::agree(run_comm, {});
+            return run(options.check);
+        }
         if constexpr (has_check) {
             auto checker = detail::make_trainer_for(make_trainer, place);
             agreed = true;

@@ -83,6 +83,21 @@ struct Book {
         }
     }
 
+    /// A job went to a worker: the lineage's "dispatched" line (and, with a
+    /// separate book, the job is in flight in the book model, so a
+    /// checkpoint carries it and a resume sends it again).
+    void accept_dispatched(const Job<LayerGenome>& job) {
+        if (separate) model->replay_dispatched(job);
+        if (log) log->on_proposed(job, model->progress());
+    }
+
+    /// A master's warning: logged and told to the observers.
+    void accept_warning(const std::string& text) {
+        const auto progress = model->progress();
+        if (log) log->on_warning(text, progress);
+        for (auto& o : observers) o->on_warning(text, progress);
+    }
+
     void accept(const MigrationEvent& event) {
         const auto progress = model->progress();
         if (log) log->on_migrated(event, progress);
@@ -125,8 +140,10 @@ template <class M>
 class Forwarder : public Observer<LayerGenome> {
 public:
     explicit Forwarder(M& master) : master_(master) {}
+    void on_proposed(const Job<LayerGenome>& job, const Progress&) override { master_.own_proposed(job); }
     void on_finished(const JobRecord<LayerGenome>& record, const Progress&) override { master_.own_finished(record); }
     void on_migrated(const MigrationEvent& event, const Progress&) override { master_.own_migrated(event); }
+    void on_warning(const std::string& text, const Progress&) override { master_.own_warning(text); }
 
 private:
     M& master_;
@@ -212,13 +229,36 @@ public:
     }
 
     // Called by the Forwarder from inside the model's complete()/propose().
+    void own_proposed(const Job<LayerGenome>& job) {
+        share_seen(job.hash, SeenGenome{job.id, false, FitnessStatus::ok, 0.0});
+        if (book_) {
+            book_->accept_dispatched(job);
+        } else {
+            if (events_.size() == 0) events_since_ = clock::now();
+            events_.u8(event_dispatched);
+            wire::write(events_, job);
+        }
+    }
     void own_finished(const JobRecord<LayerGenome>& record) {
+        if (record.trained) {
+            share_seen(record.job.hash, SeenGenome{record.job.id, true, record.fitness.status,
+                                                   record.fitness.rank_score_or(0.0)});
+        }
         if (book_) {
             book_->accept(record);
         } else {
             if (events_.size() == 0) events_since_ = clock::now();
             events_.u8(event_record);
             wire::write(events_, record);
+        }
+    }
+    void own_warning(const std::string& text) {
+        if (book_) {
+            book_->accept_warning(text);
+        } else {
+            if (events_.size() == 0) events_since_ = clock::now();
+            events_.u8(event_warning);
+            events_.str(text);
         }
     }
     void own_migrated(const MigrationEvent& event) {
@@ -287,6 +327,10 @@ private:
                 if (is_root()) unexpected(status);
                 on_finish(decode_finish(bytes, space_));
                 break;
+            case tag_seen:
+                ++received_;
+                if (!failed_) read_seen(bytes, [&](std::uint64_t hash, const SeenGenome& seen) { model_.note_seen(hash, seen); });
+                break;
             default: unexpected(status);
         }
     }
@@ -315,6 +359,7 @@ private:
         if (!failed_) {
             const double finished = elapsed();
             const double started = std::max(job.sent_elapsed, finished - message.seconds);
+            note_duration(message.seconds);
             model_.set_elapsed(finished);
             model_.complete(message.id, std::move(message.fitness),
                             WorkInfo{static_cast<std::size_t>(ws.rank), started, finished});
@@ -361,6 +406,12 @@ private:
             } else if (kind == event_migration) {
                 const auto event = wire::read_migration(r);
                 if (!failed_) book_->accept(event);
+            } else if (kind == event_dispatched) {
+                const auto job = wire::read_job(r, space_);
+                if (!failed_) book_->accept_dispatched(job);
+            } else if (kind == event_warning) {
+                const auto text = r.str();
+                if (!failed_) book_->accept_warning(text);
             } else {
                 r.fail(fmt::format("event kind {}", kind));
             }
@@ -417,6 +468,9 @@ private:
         double allowed = std::numeric_limits<double>::infinity();
         if (timeout > 0.0) allowed = timeout;
         if (run_left >= 0.0) allowed = std::min(allowed, run_left);
+        if (allowed == std::numeric_limits<double>::infinity() && options_.auto_deadline_factor > 0.0) {
+            allowed = std::max(options_.auto_deadline_min_seconds, options_.auto_deadline_factor * median_duration());
+        }
         outbox_.send(ws.rank, tag_job, encode_job(job, timeout, run_left));
         ws.jobs.push_back(InFlight{job.id, clock::now(), now, allowed});
         ++outstanding_;
@@ -482,6 +536,7 @@ private:
         maybe_notice();
         check_lost(now);
         if (events_.size() && now - events_since_ > std::chrono::milliseconds(20)) flush_events();
+        if (seen_out_.size() && now - seen_since_ > std::chrono::milliseconds(20)) flush_seen();
         outbox_.reap();
     }
 
@@ -505,29 +560,79 @@ private:
         auto jobs = std::move(ws.jobs);
         ws.jobs.clear();
         outstanding_ -= jobs.size();
+        const auto why = fmt::format("worker rank {} did not answer for {:.3g} s (the job's {:.3g} s deadline plus "
+                                     "{:.3g} s grace); it is marked lost and gets no more jobs",
+                                     ws.rank, waited, jobs.empty() ? 0.0 : jobs.front().allowed,
+                                     options_.lost_worker_grace_seconds);
         for (const auto& job : jobs) {
             if (failed_) break;
             const double now = elapsed();
             model_.set_elapsed(now);
-            model_.complete(job.id,
-                            Fitness::timed_out(fmt::format(
-                                "worker rank {} did not answer for {:.3g} s (the job's {:.3g} s deadline plus "
-                                "{:.3g} s grace); it is marked lost and gets no more jobs",
-                                ws.rank, waited, job.allowed, options_.lost_worker_grace_seconds)),
-                            WorkInfo{static_cast<std::size_t>(ws.rank), job.sent_elapsed, now});
+            const auto* in_flight = model_.in_flight_job(job.id);
+            if (in_flight && in_flight->attempt < 2 && live_ > 0) {
+                // Another worker gets it (attempt 2), before anything new.
+                own_warning(fmt::format("{}; its job {} goes to another worker", why, job.id));
+                model_.requeue(job.id);
+                proposals_over_ = false;  // the model has that job to propose again
+                continue;
+            }
+            auto fitness = in_flight && in_flight->attempt >= 2
+                               ? Fitness::failed(fmt::format("{}; the job's second worker to be lost (its network "
+                                                             "may be what stops them)", why))
+                               : Fitness::timed_out(fmt::format("{}; no worker of island {} is left", why, island_));
+            model_.complete(job.id, std::move(fitness), WorkInfo{static_cast<std::size_t>(ws.rank), job.sent_elapsed, now});
             ++stats_.results;
             after_complete();
         }
         if (live_ == 0 && !proposals_over_) {
             proposals_over_ = true;
             if (end_note_.empty()) end_note_ = "workers_lost";
+        } else {
+            for (std::size_t v = 0; v < workers_.size(); ++v) refill(v, options_.jobs_per_worker);
         }
+    }
+
+    // ------------------------------------------------------------ duplicates across islands
+
+    /// Queues a duplicate-index entry for every other master.
+    void share_seen(std::uint64_t hash, const SeenGenome& seen) {
+        if (!options_.share_duplicates || layout_.islands < 2 || sent_done_) return;
+        if (seen_out_.size() == 0) seen_since_ = clock::now();
+        write_seen(seen_out_, hash, seen);
+    }
+
+    void flush_seen() {
+        if (seen_out_.size() == 0) return;
+        const auto bytes = seen_out_.take();
+        seen_out_ = wire::Writer();
+        for (std::size_t j = 0; j < layout_.islands; ++j) {
+            if (j != island_) send_to_master(j, tag_seen, bytes);
+        }
+    }
+
+    // ------------------------------------------------------------ job durations
+
+    void note_duration(double seconds) {
+        if (!(seconds >= 0.0)) return;
+        if (durations_.size() < 101) {
+            durations_.push_back(seconds);
+        } else {
+            durations_[next_duration_++ % durations_.size()] = seconds;  // the latest 101
+        }
+    }
+
+    double median_duration() const {
+        if (durations_.empty()) return 0.0;
+        auto d = durations_;
+        std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+        return d[d.size() / 2];
     }
 
     // ------------------------------------------------------------ the end
 
     void after_message() {
         if (!book_ && events_.size() >= 16384) guard([&] { flush_events(); });
+        if (seen_out_.size() >= 16384) guard([&] { flush_seen(); });
         if (!sent_done_ && outstanding_ == 0 && (failed_ || proposals_over_ || live_ == 0)) {
             guard([&] { send_done(); });
         }
@@ -541,6 +646,7 @@ private:
     }
 
     void send_done() {
+        flush_seen();  // before the counts of messages to other masters are final
         sent_done_ = true;
         Done done{sent_to_, end_note_};
         if (is_root()) {
@@ -614,6 +720,10 @@ private:
 
     wire::Writer events_;
     clock::time_point events_since_{};
+    wire::Writer seen_out_;               ///< duplicate-index entries for the other masters
+    clock::time_point seen_since_{};
+    std::vector<double> durations_;       ///< the latest job durations (automatic deadline)
+    std::size_t next_duration_ = 0;
 
     std::vector<std::uint64_t> sent_to_;  ///< master -> master messages sent, per island
     std::uint64_t received_ = 0;          ///< master -> master messages received

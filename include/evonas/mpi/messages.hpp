@@ -140,7 +140,34 @@ inline Notice decode_notice(const std::vector<char>& bytes) {
     return n;
 }
 
-enum EventKind : std::uint8_t { event_record = 0, event_migration = 1 };
+/// What one entry of an events batch (master -> rank 0) is.
+enum EventKind : std::uint8_t { event_record = 0, event_migration = 1, event_dispatched = 2, event_warning = 3 };
+
+/// Appends duplicate-index entries (master -> master, tag_seen): the
+/// genomes a master sent to training or got results for.
+inline void write_seen(wire::Writer& w, std::uint64_t hash, const SeenGenome& s) {
+    w.u64(hash);
+    w.u64(s.id);
+    w.u8(static_cast<std::uint8_t>((s.finished ? 8 : 0) | static_cast<std::uint8_t>(s.status)));
+    w.f64(s.score);
+}
+
+/// Reads the entries write_seen() wrote, calling f(hash, seen) for each.
+template <class F>
+void read_seen(const std::vector<char>& bytes, F&& f) {
+    wire::Reader r(bytes.data(), bytes.size(), "seen");
+    while (!r.at_end()) {
+        const auto hash = r.u64();
+        SeenGenome s;
+        s.id = r.u64();
+        const auto bits = r.u8();
+        s.finished = (bits & 8) != 0;
+        if ((bits & 7) > static_cast<std::uint8_t>(FitnessStatus::timed_out)) r.fail(fmt::format("status {}", bits & 7));
+        s.status = static_cast<FitnessStatus>(bits & 7);
+        s.score = r.f64();
+        f(hash, s);
+    }
+}
 
 struct Done {
     std::vector<std::uint64_t> sent;  ///< master -> master messages sent, per destination island

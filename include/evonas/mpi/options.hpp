@@ -12,7 +12,10 @@
 #include <fmt/format.h>
 
 #include <evonas/engine/options.hpp>
+#include <evonas/engine/trainer.hpp>
 #include <evonas/error.hpp>
+#include <evonas/genome/genome.hpp>
+#include <evonas/genome/layer_gene.hpp>
 
 namespace evonas::mpi {
 
@@ -97,12 +100,29 @@ struct RunOptions {
     std::filesystem::path run_dir;            ///< empty: write no files (rank 0 writes them)
     bool resume = false;                      ///< continue the run in run_dir
     std::uint64_t checkpoint_interval = 25;   ///< finished jobs between checkpoints (0: at the end only)
-    double job_timeout_seconds = 0.0;         ///< a job's deadline (0: none)
+    double job_timeout_seconds = 0.0;         ///< a job's deadline, told to the worker (0: none)
     /// A worker that has not answered `job deadline + this` after its job
-    /// started is marked lost: its jobs are recorded as timed out and it gets
-    /// no more work. Needs a deadline (job_timeout_seconds or
-    /// evolution.stop.max_seconds); without one, no worker is ever declared lost.
+    /// started is marked lost: it gets no more work and its jobs are sent to
+    /// other workers (attempt + 1); a job whose second worker is lost too is
+    /// recorded failed (its network may be what kills them).
     double lost_worker_grace_seconds = 30.0;
+    /// Without job_timeout_seconds (and no run time limit), a master still
+    /// declares a worker lost once its job has run `auto_deadline_factor`
+    /// times the median duration of the island's finished jobs, and at least
+    /// auto_deadline_min_seconds (plus the grace): a hung worker never holds
+    /// the run. 0: no automatic deadline (a hung worker then hangs the run).
+    double auto_deadline_factor = 20.0;
+    double auto_deadline_min_seconds = 600.0;  ///< the automatic deadline's floor, seconds
+    /// Masters tell each other every genome they send to training and its
+    /// result, so no island trains a network another island has trained or is
+    /// training (migrants included). Islands then interact through it: turn
+    /// it off for runs whose islands must be reproducible one by one.
+    bool share_duplicates = true;
+    /// The pre-dispatch check masters run (repair or reject a genome). Unset:
+    /// a trainer with a check() has masters make one with the factory, which
+    /// may load data they never train on; pass a check that needs none, e.g.
+    /// libtorch::CnnCheck(space, data.shape(), trainer_options).
+    std::function<Check(Genome<LayerGene>&)> check;
     /// Jobs a master keeps at each worker: 1 sends the next job when a result
     /// arrives (the freshest population, reproducible with one worker per
     /// island); 2 keeps one queued to hide the round trip for very short jobs.
@@ -124,6 +144,13 @@ struct RunOptions {
                  fmt::format("must be a finite number >= 0, got {}", lost_worker_grace_seconds));
         }
         if (jobs_per_worker == 0) fail("jobs_per_worker", "must be at least 1, got 0");
+        if (!(auto_deadline_factor >= 0.0) || std::isinf(auto_deadline_factor)) {
+            fail("auto_deadline_factor", fmt::format("must be a finite number >= 0, got {}", auto_deadline_factor));
+        }
+        if (!(auto_deadline_min_seconds >= 0.0) || std::isinf(auto_deadline_min_seconds)) {
+            fail("auto_deadline_min_seconds",
+                 fmt::format("must be a finite number >= 0, got {}", auto_deadline_min_seconds));
+        }
         if (resume && run_dir.empty()) fail("resume", "needs a run_dir to resume from");
         if (!island_of) fail("island_of", "is empty; use mpi::islands_in_blocks() or mpi::islands_by_node()");
         evolution.validate();

@@ -34,6 +34,7 @@ enum Tag : int {
     tag_events = 6,     ///< master -> rank 0: finished jobs and migrations, batched
     tag_done = 7,       ///< master -> rank 0: my island is finished (with message counts)
     tag_finish = 8,     ///< rank 0 -> master: everyone is finished (with the result)
+    tag_seen = 9,       ///< master -> master: genomes sent to training and their results (duplicate index)
 };
 
 inline const char* tag_name(int tag) noexcept {
@@ -46,6 +47,7 @@ inline const char* tag_name(int tag) noexcept {
         case tag_events: return "events";
         case tag_done: return "done";
         case tag_finish: return "finish";
+        case tag_seen: return "seen";
         default: return "unknown";
     }
 }

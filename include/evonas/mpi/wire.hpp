@@ -285,9 +285,9 @@ inline std::vector<Individual<Genome<LayerGene>>> read_individuals(Reader& r, co
 
 // ---------------------------------------------------------------- finished jobs
 
-/// Appends a finished job: the job, its cursor, fitness and work info.
-inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
-    const auto& job = rec.job;
+/// Appends a job: id, island, seed, genome, hash, parents, op, origin,
+/// check note, cursor and attempt.
+inline void write(Writer& w, const Job<Genome<LayerGene>>& job) {
     w.u64(job.id);
     w.u64(job.island);
     w.u64(job.seed);
@@ -303,17 +303,12 @@ inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
     w.u64(job.cursor.proposed);
     w.u64(job.cursor.duplicates);
     w.str(job.cursor.rng);
-    write(w, rec.fitness);
-    w.u64(rec.work.worker);
-    w.f64(rec.work.started);
-    w.f64(rec.work.finished);
-    w.u8(rec.trained ? 1 : 0);
+    w.u64(job.attempt);
 }
 
-/// Reads a finished job; Error for an unknown origin or a genome not of `space`.
-inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& space) {
-    JobRecord<Genome<LayerGene>> rec;
-    auto& job = rec.job;
+/// Reads a job; Error for an unknown origin or a genome not of `space`.
+inline Job<Genome<LayerGene>> read_job(Reader& r, const SearchSpace& space) {
+    Job<Genome<LayerGene>> job;
     job.id = r.u64();
     job.island = static_cast<std::size_t>(r.u64());
     job.seed = r.u64();
@@ -331,6 +326,26 @@ inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& sp
     job.cursor.proposed = r.u64();
     job.cursor.duplicates = r.u64();
     job.cursor.rng = r.str();
+    job.attempt = static_cast<std::uint32_t>(r.u64());
+    return job;
+}
+
+// ---------------------------------------------------------------- finished jobs
+
+/// Appends a finished job: the job, its fitness and work info.
+inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
+    write(w, rec.job);
+    write(w, rec.fitness);
+    w.u64(rec.work.worker);
+    w.f64(rec.work.started);
+    w.f64(rec.work.finished);
+    w.u8(rec.trained ? 1 : 0);
+}
+
+/// Reads a finished job; Error for an unknown origin or a genome not of `space`.
+inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& space) {
+    JobRecord<Genome<LayerGene>> rec;
+    rec.job = read_job(r, space);
     rec.fitness = read_fitness(r);
     rec.work.worker = static_cast<std::size_t>(r.u64());
     rec.work.started = r.f64();

@@ -39,8 +39,10 @@ struct MasterModel {
     double dispatch_latency = 0.0;  ///< from the master sending a job to the worker starting it
     double result_latency = 0.0;    ///< from a worker finishing to its result reaching the master
     /// Also charge the real time each propose()/complete() call took here
-    /// (times measured_scale): the master cost "measured from the real
-    /// engine". Makes runs depend on this machine's speed (not reproducible).
+    /// (times measured_scale), with the run files' work in it when the run
+    /// has a run_dir (lineage lines, and the checkpoints after a result):
+    /// the master cost "measured from the real engine". Makes runs depend on
+    /// this machine's speed (not reproducible).
     bool measured = false;
     double measured_scale = 1.0;  ///< factor on the measured times (with `measured`)
     /// One master per island, each serving its own contiguous block of

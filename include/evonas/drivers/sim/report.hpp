@@ -26,7 +26,8 @@ struct SimJobCounts {
     std::uint64_t ok = 0;         ///< evaluated with an ok fitness
     std::uint64_t failed = 0;     ///< injected failures and trainer failures
     std::uint64_t timed_out = 0;  ///< injected hangs and jobs past their deadline
-    std::uint64_t lost = 0;       ///< jobs whose worker dropped out (recorded as failed)
+    std::uint64_t lost = 0;       ///< jobs whose worker dropped out
+    std::uint64_t requeued = 0;   ///< ... of which sent to another worker (the others: recorded failed)
     std::uint64_t cut_off = 0;    ///< in flight when the run ended (recorded as timed out)
     std::uint64_t invalid = 0;    ///< rejected by the trainer's check before dispatch (no worker time)
     std::uint64_t duplicates = 0; ///< children identical to an earlier genome (the engine's count)
@@ -153,7 +154,7 @@ inline nlohmann::json to_json(const SimReport& r, bool with_series = true) {
         {"schedule", r.schedule}, {"workers", r.workers}, {"islands", r.islands}, {"masters", r.masters},
         {"virtual_seconds", r.virtual_seconds}, {"stop_reason", r.stop_reason},
         {"jobs", {{"proposed", j.proposed}, {"evaluated", j.evaluated}, {"ok", j.ok}, {"failed", j.failed},
-                  {"timed_out", j.timed_out}, {"lost", j.lost}, {"cut_off", j.cut_off},
+                  {"timed_out", j.timed_out}, {"lost", j.lost}, {"requeued", j.requeued}, {"cut_off", j.cut_off},
                   {"invalid", j.invalid}, {"duplicates", j.duplicates}}},
         {"generations", r.generations},
         {"busy_seconds", r.busy_seconds}, {"available_seconds", r.available_seconds},
@@ -185,8 +186,9 @@ inline std::string summary(const SimReport& r) {
     std::string s = fmt::format("{} schedule, {} workers, {} island(s), {} master(s), {} virtual ({})\n",
                                 r.schedule, r.workers, r.islands, r.masters, human_seconds(r.virtual_seconds),
                                 r.stop_reason.empty() ? "ran out of work" : r.stop_reason);
-    s += fmt::format("  networks evaluated {} (ok {}, failed {}, timed out {}, lost {}), cut off at the end {}\n",
-                     j.evaluated, j.ok, j.failed, j.timed_out, j.lost, j.cut_off);
+    s += fmt::format("  networks evaluated {} (ok {}, failed {}, timed out {}, lost {} of which {} sent again), cut off "
+                     "at the end {}\n",
+                     j.evaluated, j.ok, j.failed, j.timed_out, j.lost, j.requeued, j.cut_off);
     s += fmt::format("  worker utilisation {:.1f}% ({:.1f}% of busy time wasted), master busy {:.2f}% (max {:.2f}%)\n",
                      100.0 * r.utilisation, r.busy_seconds > 0 ? 100.0 * r.wasted_seconds / r.busy_seconds : 0.0,
                      100.0 * r.master_busy_fraction, 100.0 * r.master_busy_max);

@@ -198,6 +198,28 @@ private:
     double record(std::uint32_t i, bool lost, double s) {
         auto& w = workers_[i];
         model_.set_elapsed(s);
+        if (lost) {
+            // As the MPI driver: the job goes to another worker (attempt 2);
+            // a job whose second worker is lost too is recorded failed.
+            const auto* job = model_.in_flight_job(w.job);
+            if (job && job->attempt < 2) {
+                add_busy(w.start, std::max(w.start, std::min(w.end, w.died)), true);
+                const auto t0 = std::chrono::steady_clock::now();
+                model_.requeue(w.job);
+                const double real = seconds_since(t0);
+                engine_real_ += real;
+                ++jobs_.lost;
+                ++jobs_.requeued;
+                w.busy = false;
+                w.lost = false;
+                if (generational_) {
+                    --generation_in_flight_;
+                    next_generation_if_done(s);
+                }
+                wake_idle(w.master, s);
+                return o_.master.complete_seconds + (o_.master.measured ? real * o_.master.measured_scale : 0.0);
+            }
+        }
         Fitness fitness = lost ? Fitness::failed(fmt::format("worker {} dropped out at {:.1f} s (simulated)", i, w.died))
                                : std::move(w.fitness);
         const double busy_end = lost ? std::max(w.start, std::min(w.end, w.died)) : w.end;
@@ -238,8 +260,13 @@ private:
             --generation_in_flight_;
             next_generation_if_done(s);
         }
+        // The driver's work after a result (its checkpoints) takes master
+        // time too: charged with the rest when measured.
+        const auto t1 = std::chrono::steady_clock::now();
         if (after_result_) after_result_();
-        return o_.master.complete_seconds + (o_.master.measured ? real * o_.master.measured_scale : 0.0);
+        const double after = seconds_since(t1);
+        engine_real_ += after;
+        return o_.master.complete_seconds + (o_.master.measured ? (real + after) * o_.master.measured_scale : 0.0);
     }
 
     // The engine's propose() for worker i at time s (after `before` of this
@@ -317,6 +344,21 @@ private:
     void go_idle(std::size_t m, std::uint32_t i, double t) {
         masters_[m].idle.push_back(i);
         workers_[i].idle_since = t;
+    }
+
+    // A job to send again appeared: one idle worker of master m asks for it.
+    void wake_idle(std::size_t m, double t) {
+        auto& ms = masters_[m];
+        while (!ms.idle.empty()) {
+            const auto i = ms.idle.back();
+            ms.idle.pop_back();
+            auto& w = workers_[i];
+            if (!w.alive) continue;
+            w.no_work += t - w.idle_since;
+            ms.queue.push_back({i, Ask::job});
+            kick(m, t);
+            return;
+        }
     }
 
     // The generational barrier: once every job of the generation finished,
