@@ -54,6 +54,7 @@
 #include <evonas/libtorch/dataset.hpp>
 #include <evonas/libtorch/device.hpp>
 #include <evonas/libtorch/model_io.hpp>
+#include <evonas/libtorch/runtime.hpp>
 #include <evonas/random.hpp>
 #include <evonas/space/search_space.hpp>
 
@@ -180,7 +181,8 @@ public:
     /// Trains `genome` and scores it on the validation data. Score: the
     /// options' metric. Metrics: val_accuracy, val_balanced_accuracy,
     /// val_loss, train_loss (mean of the last epoch), params, flops
-    /// (forward, per sample), train_seconds, samples_per_second (training),
+    /// (forward, per sample), train_seconds, train_cpu_seconds (the worker
+    /// thread's CPU time over the same span), samples_per_second (training),
     /// epochs (completed, fractional when stopped early), steps, batch_size,
     /// learning_rate. A genome that does not fit is invalid; a NaN, infinite
     /// or divergent loss fails the job with the reason; the stop token or
@@ -339,6 +341,7 @@ private:
         Rng order_rng(derive_seed(ctx.seed, 3));
         std::vector<std::int64_t> order(static_cast<std::size_t>(n));
         const auto started = Clock::now();
+        const double cpu_started = thread_cpu_seconds();
         const auto budget_end = options_.time_budget_seconds > 0
                                     ? started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                                     std::min(options_.time_budget_seconds, 1e9)))
@@ -351,12 +354,15 @@ private:
         bool timed_out = false;
 
         std::optional<Clock::time_point> trained;  // when training ended (validation is not timed)
+        std::optional<double> trained_cpu;         // the thread's CPU clock then
         const auto finish_metrics = [&](Fitness f) {
             const double seconds = std::chrono::duration<double>(trained.value_or(Clock::now()) - started).count();
+            const double cpu_seconds = trained_cpu.value_or(thread_cpu_seconds()) - cpu_started;
             f.with("train_loss", train_loss)
                 .with("params", static_cast<double>(report.params))
                 .with("flops", report.flops)
                 .with("train_seconds", seconds)
+                .with("train_cpu_seconds", cpu_seconds)
                 .with("samples_per_second", seconds > 0 ? static_cast<double>(samples) / seconds : 0.0)
                 .with("epochs", epochs_done)
                 .with("steps", static_cast<double>(steps))
@@ -436,6 +442,7 @@ private:
             }
         }
         trained = Clock::now();
+        trained_cpu = thread_cpu_seconds();
         if (timed_out) {
             return finish_metrics(Fitness::timed_out(fmt::format(
                 "stopped after {} steps ({:.3g} epochs, {:.3g} s): the job's deadline passed or the run stopped",
