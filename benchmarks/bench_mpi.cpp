@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -78,17 +79,37 @@ std::vector<std::size_t> parse_list(std::string_view text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    boost::mpi::environment env(argc, argv);
-    boost::mpi::communicator world;
+    constexpr const char* usage =
+        "usage: mpiexec -n R bench_mpi [--jobs N] [--jobs-per-worker D[,D...]] [--repeat K]\n"
+        "\n"
+        "Jobs per second through one island master of the MPI driver with a no-op\n"
+        "trainer on R-1 worker ranks; one JSON object per configuration on rank 0.\n"
+        "  --jobs N                  jobs per run (default 100000)\n"
+        "  --jobs-per-worker D,...   jobs kept in flight per worker, one run each (default 1,2)\n"
+        "  --repeat K                runs of each configuration (default 1)\n";
+    // Before MPI starts: --help works without mpiexec.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+    }
     std::uint64_t jobs = 100000;
     std::vector<std::size_t> depths{1, 2};
     int repeat = 1;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string_view flag = argv[i];
-        if (flag == "--jobs") jobs = std::stoull(argv[i + 1]);
-        else if (flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
-        else if (flag == "--repeat") repeat = std::stoi(argv[i + 1]);
+        if (i + 1 < argc && flag == "--jobs") jobs = std::stoull(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--repeat") repeat = std::stoi(argv[i + 1]);
+        else {
+            std::fprintf(stderr, "bench_mpi: bad argument '%s'\n%s", argv[i], usage);
+            return 2;
+        }
     }
+    boost::mpi::environment env(argc, argv);
+    boost::mpi::communicator world;
     if (world.size() < 2) {
         if (world.rank() == 0) fmt::print(stderr, "bench_mpi needs at least 2 ranks (a master and a worker)\n");
         return 1;

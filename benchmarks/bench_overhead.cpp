@@ -141,12 +141,23 @@ nlohmann::json summarise(const std::string& name, nlohmann::json setup, std::uin
 int main(int argc, char** argv) {
     std::uint64_t jobs = 20000;
     int repeats = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    constexpr const char* usage =
+        "usage: bench_overhead [--jobs N] [--repeats R]\n"
+        "\n"
+        "evonas's scheduling cost per job with no training (engine with 1 and 4 islands,\n"
+        "evolve() with 1 and 2 worker threads, lineage log on); prints one JSON object.\n"
+        "  --jobs N     jobs per run (default 20000)\n"
+        "  --repeats R  runs per case, the median is reported (default 3)\n";
+    for (int i = 1; i < argc; i += 2) {
         const std::string_view flag = argv[i];
-        if (flag == "--jobs") jobs = std::stoull(argv[i + 1]);
-        else if (flag == "--repeats") repeats = std::max(1, std::stoi(argv[i + 1]));
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        }
+        if (i + 1 < argc && flag == "--jobs") jobs = std::stoull(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--repeats") repeats = std::max(1, std::stoi(argv[i + 1]));
         else {
-            std::fprintf(stderr, "usage: bench_overhead [--jobs N] [--repeats R]\n");
+            std::fprintf(stderr, "bench_overhead: bad argument '%s'\n%s", argv[i], usage);
             return 2;
         }
     }

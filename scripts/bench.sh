@@ -25,8 +25,9 @@
 # EVONAS_BENCH_JOBS (parallel build jobs, default 2),
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
-# docs/benchmarks.md (it is rewritten only when every part ran), EVONAS_SKIP_DEPS=1
-# to skip the package check.
+# docs/benchmarks.md (it is rewritten only when every part ran; the trainer
+# part alone rewrites only its own section, dated), EVONAS_SKIP_DEPS=1 to
+# skip the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -109,7 +110,7 @@ if want mpi; then
 fi
 if want trainer; then
   if have bench_trainer && $py -c 'import torch' 2>/dev/null; then
-    step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --repeats 3
+    step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --rounds 7
   else skipped bench_trainer "bench_trainer was not built (no LibTorch) or $py has no torch"; fi
 fi
 if want search; then
@@ -134,6 +135,10 @@ echo "== bench: results in $build/bench-results.json"
 if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ -z "${EVONAS_BENCH_PARTS:-}" ]; then
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
   echo "== bench: wrote docs/benchmarks.md"
+elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ "$parts" = trainer ]; then
+  # The trainer part alone replaces only its own section, marked with its date.
+  $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md --only trainer
+  echo "== bench: rewrote the trainer section of docs/benchmarks.md"
 elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then
   # Some parts only: rendering would replace the other sections with "not run".
   echo "== bench: docs/benchmarks.md not rewritten (only parts: $parts ran)"

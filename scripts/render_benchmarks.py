@@ -3,6 +3,7 @@
 
     render_benchmarks.py collect RESULTS_DIR [--seconds N] -o bench-results.json
     render_benchmarks.py render bench-results.json -o docs/benchmarks.md
+    render_benchmarks.py render bench-results.json -o docs/benchmarks.md --only trainer
 
 `collect` reads every NAME.json (one JSON document, or JSON lines) with its
 NAME.status ({"rc", "seconds", "command"} or {"skipped": why}) and NAME.log
@@ -10,7 +11,9 @@ from RESULTS_DIR (scripts/bench.sh writes them), adds the machine (cores,
 CPU model, memory, load) and the versions of everything measured, and
 writes one results file keyed by NAME. `render` writes the Markdown page
 from that file only: a section whose results are missing says "not run in
-this build". Only /usr/bin/python3's standard library is needed. The
+this build". With --only SECTION it replaces that one section of the
+existing page, marked with its own date, commit and load, and leaves the
+rest as it was. Only /usr/bin/python3's standard library is needed. The
 search-efficiency part renders its own page (benchmarks/search/).
 """
 import argparse
@@ -385,34 +388,60 @@ def render_mpi(p):
 
 
 def render_trainer(p):
-    p.add("## Trainer throughput: evonas (LibTorch) vs Python PyTorch", "",
-          "What it does: `benchmarks/bench_trainer.py` trains the same networks (two convolution + pooling "
+    p.add("## Trainer throughput: evonas (LibTorch) vs Python PyTorch", "")
+    d = p.data("bench_trainer")
+    rounds = d.get("rounds", 3) if d else 7
+    p.add("What it does: `benchmarks/bench_trainer.py` trains the same networks (two convolution + pooling "
           "layers and a dense layer, 1-D, 2-D and 3-D, parameters in the table) for "
-          "60 steps (batch 64, SGD, one intra-op thread, synthetic data) with evonas's `CnnTrainer` and "
-          "with the identical PyTorch modules in Python, alternating, medians of 3. It shows the "
-          "trainer's own speed; it does not show GPUs or large networks (where both run the same "
+          f"{d.get('steps', 60) if d else 60} steps (batch 64, SGD, one intra-op thread, synthetic data) with "
+          "evonas's `CnnTrainer` and with the identical PyTorch modules in Python, one fresh process each per "
+          f"round, {rounds} rounds, the order alternating. Each round gives a ratio evonas / PyTorch per network; "
+          "the table shows the medians and the spread (lowest to highest per-round ratio). Samples per "
+          "CPU-second use the CPU time of the training thread on both sides, which other load on the machine "
+          "does not inflate as it does wall time: that is the comparison to read on a shared machine. It shows "
+          "the trainer's own speed; it does not show GPUs or large networks (where both run the same "
           "kernels). See docs/libtorch.md.", "")
     note = p.missing("bench_trainer")
     if note:
         p.add(note, "")
         return
-    d = p.data("bench_trainer")
-    rows = [[n["net"], n["params"], n["evonas_samples_per_second"], n["pytorch_samples_per_second"],
-             f"{n['ratio']:.2f}x", n["evonas_samples_per_cpu_second"], n["pytorch_samples_per_cpu_second"],
-             f"{n['cpu_ratio']:.2f}x"] for n in d.get("nets", [])]
-    p.add(f"LibTorch {d.get('libtorch')}, PyTorch {d.get('pytorch')}, load average {fmt(d.get('load_average'))}.", "",
-          table(["net", "parameters", "evonas samples/s", "PyTorch samples/s", "ratio", "evonas samples/CPU-s",
-                 "PyTorch samples/CPU-s", "ratio (CPU)"], rows), "")
-    wins = [n["net"] for n in d.get("nets", []) if n["cpu_ratio"] < 1.0]
-    if wins:
-        p.add(f"**Python PyTorch is faster per CPU-second on {', '.join(wins)}.**", "")
+    spread = lambda n, key: (f"{n[key][0]:.2f}-{n[key][1]:.2f}x" if key in n else "-")
+    rows = [[n["net"], n["params"], n["evonas_samples_per_cpu_second"], n["pytorch_samples_per_cpu_second"],
+             f"{n['cpu_ratio']:.2f}x", spread(n, "cpu_ratio_spread"), n.get("verdict", "-"),
+             n["evonas_samples_per_second"], n["pytorch_samples_per_second"], f"{n['ratio']:.2f}x",
+             spread(n, "ratio_spread")] for n in d.get("nets", [])]
+    load = d.get("load_average_range")
+    p.add(f"LibTorch {d.get('libtorch')}, PyTorch {d.get('pytorch')}, device {d.get('device', 'cpu')}, "
+          f"load average (1 min) over the rounds {fmt(d.get('load_average'))}"
+          + (f" (from {fmt(load[0])} to {fmt(load[1])})" if load else "") + " on "
+          f"{fmt(p.r['machine'].get('nproc'))} cores"
+          + (f", MALLOC_CONF={d['malloc_conf']}" if d.get("malloc_conf") else "") + ".", "",
+          table(["net", "parameters", "evonas samples/CPU-s", "PyTorch samples/CPU-s", "ratio (CPU)",
+                 "spread (CPU)", "verdict (CPU)", "evonas samples/s", "PyTorch samples/s", "ratio (wall)",
+                 "spread (wall)"], rows), "")
+    covered = [n["net"] for n in d.get("nets", []) if n.get("verdict") == "the spread covers 1.0x"]
+    slower = [n["net"] for n in d.get("nets", []) if n.get("verdict", "") == "PyTorch faster"
+              or ("verdict" not in n and n["cpu_ratio"] < 1.0)]
+    if slower:
+        p.add(f"**Python PyTorch is faster per CPU-second on {', '.join(slower)}.**", "")
+    if covered:
+        p.add(f"**The spread covers 1.0x on {', '.join(covered)}: no difference shown there.**", "")
     if d.get("workers"):
-        rows = [[w["net"], w["one_worker"], w["two_workers"], f"{w['speedup']:.2f}x",
-                 " / ".join(fmt(c) for c in w["cores_used_by_two"]), w["cpu_efficiency_two_vs_one"]]
+        rows = [[w["net"], w.get("base_workers", 1), w.get("workers", 2),
+                 w.get("base_samples_per_second", w.get("one_worker")),
+                 w.get("samples_per_second", w.get("two_workers")), f"{w['speedup']:.2f}x",
+                 " / ".join(fmt(c) for c in w.get("cores_used", w.get("cores_used_by_two", []))),
+                 w.get("cpu_efficiency", w.get("cpu_efficiency_two_vs_one"))]
                 for w in d["workers"]]
-        p.add("Two trainers in one process (evonas thread driver, jemalloc):", "",
-              table(["net", "1 worker samples/s", "2 workers samples/s", "speedup", "cores used by 2",
-                     "CPU efficiency 2 vs 1"], rows), "")
+        p.add("Several trainers in one process (evonas thread driver, jemalloc):", "",
+              table(["net", "base workers", "workers", "base samples/s", "samples/s", "speedup",
+                     "cores used", "samples per CPU-s vs base"], rows), "")
+    if d.get("memory"):
+        rows = [[m["workers"], f"{m['data_mib']:.0f} MiB", f"{m['added_mib']:.0f} MiB",
+                 f"{m['added_in_data_sets']:.2f}"] for m in d["memory"]]
+        p.add("Resident memory of W trainers made from one data set (`bench_trainer --memory-only`, one "
+              "process per row; VmRSS after constructing the trainers minus before):", "",
+              table(["trainers", "data set", "resident memory added", "in data-set sizes"], rows), "")
 
 
 def _generic(value):
@@ -439,9 +468,42 @@ def render_search(p):
           "bands and significance tests) writes its own page: [search.md](search.md).", "")
 
 
+SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p))}
+
+
+def render_only(args, results):
+    """Replaces one section of an existing page with its figures from
+    `results`, marked as measured apart from the rest of the page."""
+    title, render_section = SECTIONS[args.only]
+    with open(args.output) as f:
+        page = f.read()
+    start = page.find("\n" + title)
+    if start < 0:
+        raise SystemExit(f"{args.output} has no section '{title}'")
+    end = page.find("\n## ", start + 1)
+    end = len(page) if end < 0 else end
+    p = Page(results)
+    render_section(p)
+    m, v = results["machine"], results["versions"]
+    lines = p.lines
+    command = (results["runs"].get("bench_" + args.only) or {}).get("command", "?")
+    note = (f"*This section was measured apart from the rest of this page: {results['date']}, by "
+            f"`scripts/run.sh bench {args.only}` (which ran `{command}`) at git {v.get('git_commit')}"
+            f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, load average (1 min) before / after "
+            f"{fmt(m.get('load_before'))} / {fmt(m.get('load_after'))} on {fmt(m.get('nproc'))} cores. The "
+            f"machine table at the top is the other sections' run.*")
+    lines = lines[:2] + [note, ""] + lines[2:]
+    text = page[:start + 1] + "\n".join(lines).rstrip() + "\n" + page[end:]
+    with open(args.output, "w") as f:
+        f.write(text)
+    return 0
+
+
 def render(args):
     with open(args.results) as f:
         results = json.load(f)
+    if args.only:
+        return render_only(args, results)
     p = Page(results)
     p.output = args.output
     render_header(p)
@@ -473,6 +535,8 @@ def main():
     r = sub.add_parser("render")
     r.add_argument("results")
     r.add_argument("-o", "--output", required=True)
+    r.add_argument("--only", choices=sorted(SECTIONS),
+                   help="replace only this section of the existing page OUTPUT (results of that part alone)")
     args = parser.parse_args()
     return collect(args) if args.command == "collect" else render(args)
 

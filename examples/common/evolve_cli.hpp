@@ -149,11 +149,15 @@ inline std::string thousands(double v) {
 class ProgressPrinter : public Observer<Genome<LayerGene>> {
 public:
     ProgressPrinter(std::size_t workers, std::uint64_t every) : workers_(workers), every_(std::max<std::uint64_t>(every, 1)) {}
+    void on_proposed(const Job<Genome<LayerGene>>&, const Progress& p) override { busy_.proposed(p); }
     void on_finished(const JobRecord<Genome<LayerGene>>& r, const Progress& p) override {
+        busy_.finished(p);
         if (!r.fitness.ok() && r.trained) {
             fmt::print("  job {} {}: {}\n", r.job.id, to_string(r.fitness.status), r.fitness.reason);
         }
-        if (p.counts.finished % every_ == 0) fmt::print("{}\n", progress_line(p, workers_));
+        // Workers busy: the mean since the previous line, not the snapshot
+        // before this job's worker gets its next job.
+        if (p.counts.finished % every_ == 0) fmt::print("{}\n", progress_line(p, workers_, busy_.take(p)));
         std::fflush(stdout);
     }
     void on_improved(const JobRecord<Genome<LayerGene>>& r, const Progress&) override {
@@ -165,6 +169,7 @@ public:
 private:
     std::size_t workers_;
     std::uint64_t every_;
+    BusyMeter busy_;
 };
 
 /// Train / validation / test data of an example. Evolution trains on

@@ -383,6 +383,58 @@ TEST_CASE("a run stopped by its target score asks the jobs still training to sto
     CHECK(stopped >= 1);
 }
 
+TEST_CASE("workers busy is averaged over time, not sampled between a job's end and the next", "[threads][progress]") {
+    // Two workers busy all the time but for a microsecond at each job's end.
+    BusyMeter meter;
+    Progress p;
+    const auto at = [&](double t, std::size_t in_flight) {
+        p.elapsed_seconds = t;
+        p.in_flight = in_flight;
+        return p;
+    };
+    meter.proposed(at(0.0, 0));
+    meter.proposed(at(0.0, 1));
+    for (int i = 1; i <= 10; ++i) {
+        meter.finished(at(i, 1));            // the engine's snapshot: one job in flight
+        meter.proposed(at(i + 1e-6, 1));     // the worker's next job, a microsecond later
+    }
+    CHECK(meter.take(at(10.5, 2)) == Approx(2.0).epsilon(1e-5));
+    meter.finished(at(11.0, 1));  // one worker idle from t = 11 to 12
+    CHECK(meter.take(at(12.0, 1)) == Approx((0.5 * 2 + 1.0 * 1) / 1.5));
+    CHECK(meter.take(at(12.0, 1)) == 1.0);  // no time passed: the most in flight seen
+    CHECK(progress_line(p, 2, 1.96).find("| 2.0/2 workers busy |") != std::string::npos);
+
+    // The real thread driver, two workers that sleep, a line at most every
+    // 100 ms: every line says both are busy (the snapshot when a job
+    // finished said "1/2" on every line).
+    const auto space = test::small_space();
+    test::TempDir dir("busy");
+    struct Sleepy {
+        Fitness evaluate(const Genome<>&, const JobContext& ctx) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
+            return Fitness::of(static_cast<double>(ctx.job_id % 7));
+        }
+    };
+    std::FILE* out = std::tmpfile();
+    auto progress = std::make_shared<ConsoleProgress>(2, out, /*force=*/true, std::chrono::milliseconds(100));
+    (void)evolve(space, [](std::size_t) { return Sleepy{}; }, run_options(dir.path(), 60, 2), {}, {}, {progress});
+    std::rewind(out);
+    char line[512];
+    int lines = 0;
+    while (std::fgets(line, sizeof line, out) != nullptr) {
+        const std::string text(line);
+        const auto bar = text.find(" workers busy");
+        if (bar == std::string::npos || text.find("60/60 evaluated") != std::string::npos) continue;  // the end drains
+        const auto start = text.rfind("| ", bar) + 2;
+        const double busy = std::stod(text.substr(start, text.find('/', start) - start));
+        INFO(text);
+        CHECK(busy > 1.5);
+        ++lines;
+    }
+    std::fclose(out);
+    CHECK(lines >= 3);
+}
+
 TEST_CASE("the progress line says where the run stands", "[threads][progress]") {
     CHECK(format_duration(59.6) == "1:00");
     CHECK(format_duration(3725) == "1:02:05");

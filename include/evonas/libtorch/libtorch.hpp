@@ -1,9 +1,9 @@
 // evonas::libtorch: umbrella header of the optional LibTorch part.
 //
 // The only include you need for it: the runtime facts, the network builder
-// (genome -> torch::nn::Sequential), data sets (.npy, torch.save tensors),
-// devices and mixed precision, model files, export for Python (TorchScript,
-// PyTorch source), and CnnTrainer. Link
+// (genome -> torch::nn::Sequential), data sets (.npy, torch.save tensors)
+// and their one shared copy per device, devices and mixed precision, model
+// files, export for Python (TorchScript, PyTorch source), and CnnTrainer. Link
 // evonas::libtorch (find_package(evonas CONFIG COMPONENTS libtorch)).
 // docs/libtorch.md explains it all.
 #pragma once
@@ -21,6 +21,7 @@
 #include <evonas/libtorch/export_torchscript.hpp>
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
+#include <evonas/libtorch/shared_data.hpp>
 #include <evonas/libtorch/trainer.hpp>
 #include <evonas/libtorch/trainer_options.hpp>
 

@@ -4,6 +4,7 @@
 // Optional part: include it only when linking evonas::libtorch.
 #pragma once
 
+#include <ctime>
 #include <string>
 
 #include <torch/torch.h>
@@ -29,6 +30,22 @@ inline RuntimeInfo runtime_info() {
     info.cuda_devices = info.cuda_available ? static_cast<int>(torch::cuda::device_count()) : 0;
     info.intra_op_threads = torch::get_num_threads();
     return info;
+}
+
+/// CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID; the
+/// process's CPU time where the platform has no per-thread clock). With
+/// one intra-op thread (and OPENBLAS_NUM_THREADS=1) a worker's training
+/// runs on its own thread, so this is its share of the machine: unlike wall
+/// time it does not grow while other work holds the core. Thread safety:
+/// safe to call from any thread.
+inline double thread_cpu_seconds() noexcept {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    timespec t{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) == 0) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+    }
+#endif
+    return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
 }
 
 /// Sets the number of threads one operator may use. LibTorch's default here

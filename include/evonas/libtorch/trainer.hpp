@@ -17,7 +17,7 @@
 // CnnTrainer::evaluate.
 //
 // Concurrency: one CnnTrainer per worker thread; trainers share only the
-// read-only data tensors. Nothing of a job comes from the process-global
+// read-only data (one copy per process and device, shared_data.hpp). Nothing of a job comes from the process-global
 // generator: parameters from derive_seed(job seed, 1), dropout masks from
 // derive_seed(job seed, 2), batch order from derive_seed(job seed, 3). On
 // the CPU with one intra-op thread per worker a job's result is therefore
@@ -55,6 +55,8 @@
 #include <evonas/libtorch/dataset.hpp>
 #include <evonas/libtorch/device.hpp>
 #include <evonas/libtorch/model_io.hpp>
+#include <evonas/libtorch/runtime.hpp>
+#include <evonas/libtorch/shared_data.hpp>
 #include <evonas/random.hpp>
 #include <evonas/space/search_space.hpp>
 
@@ -135,18 +137,28 @@ inline Evaluation evaluate_network(torch::nn::Sequential net, const Dataset& dat
 /// evonas::Trainer. Make one per worker (the factory gets the worker index,
 /// which picks the GPU with device "auto"). Thread safety: one trainer per
 /// worker, used by one thread at a time; trainers of one process share
-/// nothing mutable (only the read-only data tensors). evaluate() first sets
-/// LibTorch's intra-op thread count to options.intra_op_threads.
+/// nothing mutable (only the read-only data, one copy per device).
+/// evaluate() first sets LibTorch's intra-op thread count to
+/// options.intra_op_threads.
 class CnnTrainer {
 public:
-    /// Trains on a stratified split of `data` (options.validation_fraction).
+    /// Trains on a stratified split of `data` (options.validation_fraction
+    /// and split_seed). The split, on this trainer's device, is made once
+    /// per process and shared read-only by all trainers of the same data
+    /// set, split and device (shared_training_data()).
     CnnTrainer(SearchSpace space, const Dataset& data, TrainerOptions options = {}, std::size_t worker = 0)
-        : CnnTrainer(std::move(space), split(data, options), std::move(options), worker) {}
+        : CnnTrainer(std::move(space), std::move(options), worker, [&](const TrainerOptions& o, torch::Device d) {
+              return shared_training_data(data, o.validation_fraction, o.split_seed, d);
+          }) {}
 
-    /// Trains on `train`, scores on `validation`.
+    /// Trains on `train`, scores on `validation` (on a GPU, one copy of
+    /// both per process and device, shared as above).
     CnnTrainer(SearchSpace space, const Dataset& train, const Dataset& validation, TrainerOptions options = {},
                std::size_t worker = 0)
-        : CnnTrainer(std::move(space), std::pair{train, validation}, std::move(options), worker) {}
+        : CnnTrainer(std::move(space), std::move(options), worker, [&](const TrainerOptions&, torch::Device d) {
+              check_compatible(train, validation);
+              return shared_training_data(train, validation, d);
+          }) {}
 
     /// "libtorch-cnn", the trainer's name in run files.
     std::string name() const { return "libtorch-cnn"; }
@@ -165,13 +177,14 @@ public:
         const auto report = infer_cnn_shapes(genome, space_, shape_);
         if (!report.ok()) return 1.0;
         const auto hp = hyper_parameters(genome);
-        return report.flops * 3.0 * static_cast<double>(train_.size()) * hp.epochs / 1e9;
+        return report.flops * 3.0 * static_cast<double>(data_->train.size()) * hp.epochs / 1e9;
     }
 
     /// Trains `genome` and scores it on the validation data. Score: the
     /// options' metric. Metrics: val_accuracy, val_balanced_accuracy,
     /// val_loss, train_loss (mean of the last epoch), params, flops
-    /// (forward, per sample), train_seconds, samples_per_second (training),
+    /// (forward, per sample), train_seconds, train_cpu_seconds (the worker
+    /// thread's CPU time over the same span), samples_per_second (training),
     /// epochs (completed, fractional when stopped early), steps, batch_size,
     /// learning_rate. A genome that does not fit is invalid; a NaN, infinite
     /// or divergent loss fails the job with the reason; the stop token or
@@ -195,7 +208,7 @@ public:
         hp.epochs = options_.epochs > 0 ? options_.epochs : static_cast<int>(gene("epochs").value_or(1.0));
         hp.batch_size = options_.batch_size > 0 ? options_.batch_size
                                                 : static_cast<std::int64_t>(gene("bs").value_or(64.0));
-        hp.batch_size = std::clamp<std::int64_t>(hp.batch_size, 1, std::max<std::int64_t>(train_.size(), 1));
+        hp.batch_size = std::clamp<std::int64_t>(hp.batch_size, 1, std::max<std::int64_t>(data_->train.size(), 1));
         hp.learning_rate = options_.learning_rate > 0 ? options_.learning_rate : gene("lr").value_or(0.01);
         hp.momentum = options_.momentum >= 0 ? options_.momentum : gene("mom").value_or(0.9);
         hp.weight_decay = options_.weight_decay >= 0 ? options_.weight_decay : gene("wd").value_or(0.0);
@@ -223,15 +236,16 @@ public:
     torch::Device device() const noexcept { return device_; }              ///< where this trainer trains
     const TrainerOptions& options() const noexcept { return options_; }    ///< the validated options
     const SearchSpace& space() const noexcept { return space_; }           ///< the space of the genomes
-    const Dataset& train_data() const noexcept { return train_; }          ///< training data, on device()
-    const Dataset& validation_data() const noexcept { return validation_; }  ///< validation data, on device()
+    const Dataset& train_data() const noexcept { return data_->train; }            ///< training data, on device()
+    const Dataset& validation_data() const noexcept { return data_->validation; }  ///< validation data, on device()
 
     /// The network the last evaluate() trained (kept until the next call,
     /// also when the job failed or timed out), e.g. to save it.
     const std::optional<CnnModel>& last_model() const noexcept { return last_; }
 
 private:
-    CnnTrainer(SearchSpace space, std::pair<Dataset, Dataset> data, TrainerOptions options, std::size_t worker)
+    template <class GetData>
+    CnnTrainer(SearchSpace space, TrainerOptions options, std::size_t worker, GetData&& get_data)
         : space_(std::move(space)),
           options_(validated(std::move(options))),
           worker_(worker),
@@ -239,12 +253,8 @@ private:
         if (options_.precision == Precision::fp16 && !device_.is_cuda()) {
             throw ConfigError("TrainerOptions.precision", "fp16 needs a CUDA device (use bf16 on the CPU)");
         }
-        if (data.first.classes != data.second.classes || data.first.inputs.sizes().slice(1) != data.second.inputs.sizes().slice(1)) {
-            throw ConfigError("validation", "the validation data must have the training data's sample shape and classes");
-        }
-        train_ = data.first.to(device_);
-        validation_ = data.second.to(device_);
-        shape_ = train_.shape();
+        data_ = get_data(options_, device_);
+        shape_ = data_->train.shape();
         evonas::detail::check_cnn_dims(space_, shape_);
         check_.emplace(space_, shape_, options_);
     }
@@ -254,9 +264,10 @@ private:
         return options;
     }
 
-    static std::pair<Dataset, Dataset> split(const Dataset& data, const TrainerOptions& options) {
-        options.validate();
-        return split_dataset(data, options.validation_fraction, options.split_seed);
+    static void check_compatible(const Dataset& train, const Dataset& validation) {
+        if (train.classes != validation.classes || train.inputs.sizes().slice(1) != validation.inputs.sizes().slice(1)) {
+            throw ConfigError("validation", "the validation data must have the training data's sample shape and classes");
+        }
     }
 
     using Clock = std::chrono::steady_clock;
@@ -291,13 +302,15 @@ private:
                 torch::optim::SGDOptions(hp.learning_rate).momentum(hp.momentum).weight_decay(hp.weight_decay));
         }
 
-        const std::int64_t n = train_.size();
+        const auto& train = data_->train;
+        const std::int64_t n = train.size();
         const std::int64_t bs = hp.batch_size;
         // A last batch of one sample is dropped: batch norm cannot train on it.
         const std::int64_t batches_per_epoch = n / bs + (n % bs >= 2 ? 1 : 0);
         Rng order_rng(derive_seed(ctx.seed, 3));
         std::vector<std::int64_t> order(static_cast<std::size_t>(n));
         const auto started = Clock::now();
+        const double cpu_started = thread_cpu_seconds();
         const auto budget_end = options_.time_budget_seconds > 0
                                     ? started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                                     std::min(options_.time_budget_seconds, 1e9)))
@@ -310,12 +323,15 @@ private:
         bool timed_out = false;
 
         std::optional<Clock::time_point> trained;  // when training ended (validation is not timed)
+        std::optional<double> trained_cpu;         // the thread's CPU clock then
         const auto finish_metrics = [&](Fitness f) {
             const double seconds = std::chrono::duration<double>(trained.value_or(Clock::now()) - started).count();
+            const double cpu_seconds = trained_cpu.value_or(thread_cpu_seconds()) - cpu_started;
             f.with("train_loss", train_loss)
                 .with("params", static_cast<double>(report.params))
                 .with("flops", report.flops)
                 .with("train_seconds", seconds)
+                .with("train_cpu_seconds", cpu_seconds)
                 .with("samples_per_second", seconds > 0 ? static_cast<double>(samples) / seconds : 0.0)
                 .with("epochs", epochs_done)
                 .with("steps", static_cast<double>(steps))
@@ -346,8 +362,8 @@ private:
                 }
                 const auto count = std::min(bs, n - b * bs);
                 const auto index = permutation.narrow(0, b * bs, count);
-                const auto x = train_.inputs.index_select(0, index);
-                const auto y = train_.labels.index_select(0, index);
+                const auto x = train.inputs.index_select(0, index);
+                const auto y = train.labels.index_select(0, index);
                 optimizer->zero_grad();
                 torch::Tensor loss;
                 if (options_.precision == Precision::fp32) {
@@ -395,12 +411,13 @@ private:
             }
         }
         trained = Clock::now();
+        trained_cpu = thread_cpu_seconds();
         if (timed_out) {
             return finish_metrics(Fitness::timed_out(fmt::format(
                 "stopped after {} steps ({:.3g} epochs, {:.3g} s): the job's deadline passed or the run stopped",
                 steps, epochs_done, std::chrono::duration<double>(*trained - started).count())));
         }
-        const auto e = evaluate_network(net, validation_, options_.eval_batch_size, options_.precision);
+        const auto e = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
         if (!std::isfinite(e.loss)) {
             return finish_metrics(Fitness::failed(fmt::format("the validation loss is {}", e.loss)));
         }
@@ -430,8 +447,7 @@ private:
     TrainerOptions options_;
     std::size_t worker_;
     torch::Device device_;
-    Dataset train_;
-    Dataset validation_;
+    std::shared_ptr<const TrainingData> data_;  // shared with the other trainers of this data set and device
     CnnDataShape shape_;
     std::optional<CnnCheck> check_;  // set once the data's shape is known
     std::optional<CnnModel> last_;
