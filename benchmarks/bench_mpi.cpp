@@ -4,6 +4,13 @@
 // per configuration on rank 0.
 //
 //   mpiexec -n 4 build/benchmarks/bench_mpi [--jobs 100000] [--jobs-per-worker 1,2] [--repeat 1]
+//                                           [--run-dir DIR]
+//
+// With --run-dir, each run writes its run files there (lineage log,
+// seen.bin, a checkpoint every 25 jobs, as a real run) and the JSON adds
+// the wall time per job in each tenth of the run (the goal: the last tenth
+// within 1.2x of the first), the checkpoint's size and rank 0's resident
+// memory growth per finished job.
 //
 // Every rank but 0 is a worker of the one island. The master's cost per
 // job is the time it spends handling messages (receive, complete, propose,
@@ -16,10 +23,14 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -76,6 +87,40 @@ std::vector<std::size_t> parse_list(std::string_view text) {
     return out;
 }
 
+double rss_bytes() {
+    std::ifstream in("/proc/self/status");
+    std::string key;
+    while (in >> key) {
+        if (key == "VmRSS:") {
+            double kb = 0;
+            in >> kb;
+            return kb * 1024.0;
+        }
+        std::getline(in, key);
+    }
+    return 0.0;
+}
+
+/// Rank 0's book: wall time of every tenth of the run and resident memory.
+class Tenths : public evonas::Observer<evonas::Genome<>> {
+public:
+    explicit Tenths(std::uint64_t jobs) : tenth_(std::max<std::uint64_t>(jobs / 10, 1)), last_(Clock::now()) {}
+    void on_finished(const evonas::JobRecord<evonas::Genome<>>& r, const evonas::Progress& p) override {
+        if (!r.trained || p.counts.finished % tenth_ != 0) return;
+        const auto now = Clock::now();
+        us_per_job.push_back(1e6 * std::chrono::duration<double>(now - last_).count() / static_cast<double>(tenth_));
+        last_ = now;
+        if (p.counts.finished == tenth_) rss_at_first_tenth = rss_bytes();
+    }
+    std::vector<double> us_per_job;
+    double rss_at_first_tenth = 0.0;
+
+private:
+    using Clock = std::chrono::steady_clock;
+    std::uint64_t tenth_;
+    Clock::time_point last_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,7 +131,9 @@ int main(int argc, char** argv) {
         "trainer on R-1 worker ranks; one JSON object per configuration on rank 0.\n"
         "  --jobs N                  jobs per run (default 100000)\n"
         "  --jobs-per-worker D,...   jobs kept in flight per worker, one run each (default 1,2)\n"
-        "  --repeat K                runs of each configuration (default 1)\n";
+        "  --repeat K                runs of each configuration (default 1)\n"
+        "  --run-dir DIR             write the run files there (replaced each run) and report the cost per\n"
+        "                            job in each tenth of the run, the checkpoint size and memory per job\n";
     // Before MPI starts: --help works without mpiexec.
     for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];
@@ -98,11 +145,13 @@ int main(int argc, char** argv) {
     std::uint64_t jobs = 100000;
     std::vector<std::size_t> depths{1, 2};
     int repeat = 1;
+    std::string run_dir;
     for (int i = 1; i < argc; i += 2) {
         const std::string_view flag = argv[i];
         if (i + 1 < argc && flag == "--jobs") jobs = std::stoull(argv[i + 1]);
         else if (i + 1 < argc && flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
         else if (i + 1 < argc && flag == "--repeat") repeat = std::stoi(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--run-dir") run_dir = argv[i + 1];
         else {
             std::fprintf(stderr, "bench_mpi: bad argument '%s'\n%s", argv[i], usage);
             return 2;
@@ -127,10 +176,19 @@ int main(int argc, char** argv) {
         options.jobs_per_worker = depth;
         options.progress = false;
         options.stats = &stats;
+        auto tenths = std::make_shared<Tenths>(jobs);
+        evonas::ObserverList<evonas::Genome<>> observers;
+        if (!run_dir.empty()) {
+            options.run_dir = run_dir;
+            if (world.rank() == 0) {
+                std::filesystem::remove_all(run_dir);  // a fresh run each time
+                observers.push_back(tenths);
+            }
+        }
         world.barrier();
         const auto start = std::chrono::steady_clock::now();
         const auto result = evonas::mpi::evolve(world, space, [](const evonas::mpi::RankPlace&) { return NoOp{}; },
-                                                options);
+                                                options, {}, {}, observers);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (world.rank() != 0) continue;
         const auto n = static_cast<double>(result.counts.finished);
@@ -141,6 +199,19 @@ int main(int argc, char** argv) {
             world.size(), world.size() - 1, depth, result.counts.finished, seconds, n / seconds,
             stats.busy_seconds * 1e6 / n, stats.busy_cpu_seconds * 1e6 / n, stats.busy_seconds / stats.wall_seconds, engine_us,
             result.counts.duplicates);
+        if (!run_dir.empty() && tenths->us_per_job.size() >= 2) {
+            const auto& t = tenths->us_per_job;
+            const double rss_end = rss_bytes();
+            fmt::print("{{\"benchmark\": \"mpi_run_files\", \"jobs_per_worker\": {}, \"jobs\": {}, "
+                       "\"per_job_us\": {{\"first_tenth\": {:.2f}, \"last_tenth\": {:.2f}, \"last_over_first\": {:.3f}, "
+                       "\"tenths\": [{:.2f}]}}, \"checkpoint_bytes\": {}, \"seen_bytes\": {}, \"lineage_bytes\": {}, "
+                       "\"rss_bytes_per_job_after_first_tenth\": {:.1f}}}\n",
+                       depth, result.counts.finished, t.front(), t.back(), t.back() / t.front(), fmt::join(t, ", "),
+                       std::filesystem::file_size(std::filesystem::path(run_dir) / "checkpoint.json"),
+                       std::filesystem::file_size(std::filesystem::path(run_dir) / "seen.bin"),
+                       std::filesystem::file_size(std::filesystem::path(run_dir) / "lineage.jsonl"),
+                       (rss_end - tenths->rss_at_first_tenth) / (0.9 * n));
+        }
         std::fflush(stdout);
     }
     return 0;

@@ -126,15 +126,26 @@ int main(int argc, char** argv) {
         else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
         else if (a == "--keep") keep = true;
         else {
-            std::cerr << "usage: bench_persistence [--jobs N (500000)] [--workers W (1)] [--dir DIR] [--keep]\n"
-                         "A thread-driver run of N jobs with an instant trainer and its run files on (lineage, "
-                         "seen.bin, checkpoints\nat the default interval); prints the cost per job over the run, the "
-                         "checkpoints' size and time, the\nresident memory per job and the resume time as JSON.\n";
-            return a == "--help" || a == "-h" ? 0 : 2;
+            const bool help = a == "--help" || a == "-h";
+            if (!help) std::cerr << "bench_persistence: bad argument '" << a << "'\n";
+            (help ? std::cout : std::cerr)
+                << "usage: bench_persistence [--jobs N (500000)] [--workers W (1)] [--dir DIR] [--keep]\n"
+                   "A thread-driver run of N jobs with an instant trainer and its run files on (lineage, "
+                   "seen.bin, checkpoints\nat the default interval); prints the cost per job over the run, the "
+                   "checkpoints' size and time, the\nresident memory per job and the resume time as JSON. DIR "
+                   "(default: a new folder in the\ntemporary directory) must be empty or hold an earlier run; it "
+                   "is replaced.\n";
+            return help ? 0 : 2;
         }
     }
     if (jobs < 100) jobs = 100;
     try {
+        // Replaced only when it is empty or a run directory (never a folder of the user's files).
+        if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir) &&
+            !std::filesystem::exists(dir / "run.json")) {
+            std::cerr << "bench_persistence: " << dir.string() << " is not empty and holds no run; choose another --dir\n";
+            return 2;
+        }
         std::filesystem::remove_all(dir);
         const auto space = evonas::cnn_space(2);
         const auto target = evonas::parse_genome("conv(k=5,f=64) pool conv(k=3,f=128) | dense(u=256)", space);

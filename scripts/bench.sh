@@ -12,6 +12,11 @@
 #   scale     bench_scale $EVONAS_BENCH_SCALE (default "titan"; "all" takes
 #             about 9 minutes more on 2 cores)
 #   mpi       bench_mpi under mpiexec, 2 and 4 ranks (needs the mpi component)
+#   persistence
+#             bench_persistence (a 500,000-job thread-driver run with its run
+#             files: cost per job over the run, checkpoint size and time,
+#             memory, resume time; about 2 minutes) and, with the mpi
+#             component, bench_mpi --run-dir under mpiexec -n 4 (100,000 jobs)
 #   trainer   bench_trainer + benchmarks/bench_trainer.py (needs LibTorch)
 #   search    the search-efficiency benchmark (benchmarks/search/): evonas
 #             evolution, seeded evolution and random search vs Optuna TPE and
@@ -34,7 +39,7 @@ cd "$root"
 py=/usr/bin/python3
 build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi trainer search}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
 search_args=${EVONAS_BENCH_SEARCH:-}
 started=$(date +%s)
@@ -53,7 +58,7 @@ want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # only with their components).
 targets=()
 for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
-          trainer:bench_trainer search:bench_search; do
+          persistence:bench_persistence persistence:bench_mpi trainer:bench_trainer search:bench_search; do
   t=${pt#*:}
   want "${pt%%:*}" || continue
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
@@ -107,6 +112,17 @@ if want mpi; then
       step "bench_mpi_$n" mpiexec "${mpi_flags[@]}" -n "$n" "$build/benchmarks/bench_mpi" --jobs 50000 --repeat 3
     done
   else skipped bench_mpi_2 "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
+fi
+if want persistence; then
+  step bench_persistence "$build/benchmarks/bench_persistence" --jobs 500000 --dir "$out/persistence-run"
+  rm -rf "$out/persistence-run"
+  if have bench_mpi && command -v mpiexec >/dev/null; then
+    mpi_flags=(--oversubscribe)
+    [ "$(id -u)" -ne 0 ] || mpi_flags+=(--allow-run-as-root)
+    step bench_mpi_run_files mpiexec "${mpi_flags[@]}" -n 4 "$build/benchmarks/bench_mpi" --jobs 100000 \
+      --jobs-per-worker 1 --run-dir "$out/mpi-run"
+    rm -rf "$out/mpi-run"
+  else skipped bench_mpi_run_files "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
 fi
 if want trainer; then
   if have bench_trainer && $py -c 'import torch' 2>/dev/null; then

@@ -372,7 +372,7 @@ def render_mpi(p):
           "ranks, so every microsecond is the driver's (engine, encoding, OpenMPI shared memory). It "
           "shows how many jobs per second one master handles; it does not show a network or more "
           "ranks than this machine's cores (4 ranks on 2 cores are oversubscribed).", "")
-    keys = [k for k in sorted(p.runs) if k.startswith("bench_mpi")]
+    keys = [k for k in sorted(p.runs) if k.startswith("bench_mpi") and k != "bench_mpi_run_files"]
     note = p.missing(*keys) if keys else "*Not run in this build.*"
     if note:
         p.add(note, "")
@@ -381,10 +381,48 @@ def render_mpi(p):
     for k in keys:
         d = p.data(k) or []
         for r in (d if isinstance(d, list) else [d]):
+            if r.get("benchmark") != "mpi_master_throughput":
+                continue
             rows.append([r["ranks"], r["workers"], r["jobs_per_worker"], r["jobs"], r["jobs_per_second"],
                          r.get("master_cpu_us_per_job"), r.get("master_busy_fraction"), r.get("engine_us_per_job")])
     p.add(table(["ranks", "workers", "jobs per worker", "jobs", "jobs/s", "master CPU us/job", "master busy",
                  "engine us/job"], rows), "")
+
+
+def render_persistence(p):
+    p.add("## Run length: 500,000 jobs with run files (bench_persistence)", "",
+          "What it does: `bench_persistence --jobs 500000`, a thread-driver run of MENNDL's length with an "
+          "instant trainer and every run file on (lineage log, seen.bin, a checkpoint every 25 jobs, each "
+          "after an fsync of the log), then a resume of the finished run; and `mpiexec -n 4 bench_mpi "
+          "--jobs 100000 --jobs-per-worker 1 --run-dir DIR`, the same under the MPI driver (rank 0 keeps "
+          "the files). It shows whether the cost per job, the checkpoint and the memory stay flat as the "
+          "run grows (goals: last tenth within 1.2x of the first, <= 100 bytes per job); with no training "
+          "time every microsecond is the engine's and the disk's (fsync), so the figures move with the "
+          "machine's load. It does not show a parallel file system.", "")
+    note = p.missing("bench_persistence")
+    if note:
+        p.add(note, "")
+        return
+    rows = []
+    d = p.data("bench_persistence")
+    if isinstance(d, list):
+        d = d[0]
+    if d:
+        pj, cp, rss = d["per_job_us"], d["checkpoints"], d["rss"]
+        rows.append(["threads, 1 worker", d["jobs"], pj["first_tenth"], pj["last_tenth"], pj["last_over_first"],
+                     f"{cp['first_bytes']} -> {cp['last_bytes']}",
+                     f"{fmt(cp['median_ms_first_tenth'])} / {fmt(cp['median_ms_last_tenth'])}",
+                     rss["bytes_per_finished_job"], d["resume_seconds"]])
+    m = p.data("bench_mpi_run_files") or []
+    for r in (m if isinstance(m, list) else [m]):
+        if r.get("benchmark") != "mpi_run_files":
+            continue
+        pj = r["per_job_us"]
+        rows.append(["MPI, 4 ranks (3 workers)", r["jobs"], pj["first_tenth"], pj["last_tenth"], pj["last_over_first"],
+                     str(r["checkpoint_bytes"]), "", r["rss_bytes_per_job_after_first_tenth"], ""])
+    p.add(table(["run", "jobs", "us/job, first tenth", "us/job, last tenth", "last / first",
+                 "checkpoint bytes (first -> last)", "checkpoint ms, median first / last tenth",
+                 "resident bytes per job", "resume s"], rows), "")
 
 
 def render_trainer(p):
@@ -517,6 +555,7 @@ def render(args):
                   "mutation, one canonical hash) and each part alone (Google Benchmark).")
     render_scale(p)
     render_mpi(p)
+    render_persistence(p)
     render_trainer(p)
     render_search(p)
     text = "\n".join(p.lines).rstrip() + "\n"

@@ -10,7 +10,7 @@
 #   scripts/run.sh bench [PART...]
 #                          build the benchmarks in Release (preset bench), run
 #                          them (all parts, or the ones named: genome engine
-#                          overhead scale mpi trainer search), write
+#                          overhead scale mpi persistence trainer search), write
 #                          build-bench/bench-results.json and docs/benchmarks.md
 #                          (scripts/bench.sh; EVONAS_BENCH_*); part "search"
 #                          writes docs/search.md

@@ -247,6 +247,14 @@ TEST_CASE("identical children are caught and not trained twice", "[engine][dupli
         CHECK(reused > 0);
         CHECK(reuse.counts().finished == 10);
     }
+    SECTION("a budget larger than the space: reuse_fitness stops with a clear error, not an endless loop") {
+        IslandModel<> reuse(tiny, EvolutionOptions{.population = 4, .tournament_size = 2, .seed = 2,
+                                                   .duplicates = DuplicatePolicy::reuse_fitness,
+                                                   .stop = {.max_evaluations = 30}});
+        CHECK_THROWS_WITH(run_serial(reuse, [](const Job<Genome<>>&) { return Fitness::of(1.0); }),
+                          Contains("were networks trained already: the search space is (nearly) exhausted"));
+        CHECK(reuse.counts().finished == 20);  // every genome of the space, once
+    }
 }
 
 TEST_CASE("failed, invalid and timed-out results are counted and never win", "[engine]") {

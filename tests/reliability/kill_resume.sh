@@ -3,7 +3,11 @@
 # killed with SIGKILL at random moments, resumed from its run directory each
 # time, and must end with the same lineage as a run that was never
 # interrupted: every job finished before a kill is in the log exactly once,
-# nothing is trained twice, and the checkpoint is valid JSON.
+# nothing is trained twice, and the checkpoint is valid JSON. Every other
+# kill also simulates a node crash that lost the page cache: the log is cut
+# at a random byte after what the last checkpoint covers (the log is
+# fsync'ed up to there before each checkpoint); the jobs of the lost lines
+# are trained again and the run still ends with the uninterrupted lineage.
 #
 #   kill_resume.sh <custom_trainer> <work dir> [kills]
 set -euo pipefail
@@ -17,6 +21,7 @@ mkdir -p "$work"
 "$exe" "${args[@]}" --run-dir "$work/straight" >/dev/null
 
 survived=0
+cut_bytes=0
 RANDOM=42
 for ((k = 1; k <= kills; k++)); do
   resume=()
@@ -28,12 +33,25 @@ for ((k = 1; k <= kills; k++)); do
     survived=$((survived + 1))
   fi
   wait "$pid" 2>/dev/null || true
+  if ((k % 2 == 0)) && [ -f "$work/killed/checkpoint.json" ]; then
+    cut=$(python3 - "$work/killed" "$RANDOM" <<'PY'
+import json, os, sys
+d, r = sys.argv[1], int(sys.argv[2])
+covered = json.load(open(f"{d}/checkpoint.json"))["lineage_bytes"]
+size = os.path.getsize(f"{d}/lineage.jsonl")
+cut = covered + (r % (size - covered + 1))
+os.truncate(f"{d}/lineage.jsonl", cut)
+print(size - cut)
+PY
+)
+    cut_bytes=$((cut_bytes + cut))
+  fi
 done
 "$exe" "${args[@]}" --run-dir "$work/killed" --resume >/dev/null
 
-python3 - "$work" "$survived" <<'PY'
+python3 - "$work" "$survived" "$cut_bytes" <<'PY'
 import json, sys
-work, survived = sys.argv[1], int(sys.argv[2])
+work, survived, cut = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def jobs(path):
     out = []
     for line in open(path):
@@ -53,5 +71,6 @@ for i, (x, y) in enumerate(zip(a, b)):
     assert x == y, f"lineage differs at line {i + 1}:\n{x}\n{y}"
 cp = json.load(open(f"{work}/killed/checkpoint.json"))
 assert cp["format"] == "evonas-checkpoint" and cp["counts"]["finished"] == 120
-print(f"kill_resume: {survived} kills survived; 120 jobs, lineage identical to the uninterrupted run")
+print(f"kill_resume: {survived} kills survived, {cut} bytes of log lost with the page cache; 120 jobs, "
+      "lineage identical to the uninterrupted run")
 PY

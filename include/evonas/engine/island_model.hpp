@@ -161,7 +161,15 @@ public:
             if (job.origin == Origin::duplicate) {
                 // Reused a twin's fitness (no training); breed another. A
                 // converged island would do this forever: fall back to random.
-                if (++reused == max_rejections) fallback = true;
+                // A space whose every genome was trained ends the run.
+                if (++reused == max_rejections) {
+                    fallback = true;
+                } else if (reused >= max_rejections + max_random_rejections) {
+                    throw Error(fmt::format(
+                        "island {}: {} genomes in a row ({} of them random) were networks trained already: the "
+                        "search space is (nearly) exhausted; lower max_evaluations or widen the space",
+                        island, reused, reused - max_rejections));
+                }
                 continue;
             }
             return dispatch(std::move(job));
