@@ -22,7 +22,8 @@
 #             evolution, seeded evolution and random search vs Optuna TPE and
 #             RandomSampler on three tasks, 20 seeds x 40 networks each plus
 #             a longer run; writes docs/search.md and its plots (needs
-#             LibTorch, CLI11, optuna and matplotlib; about 40 minutes)
+#             LibTorch, CLI11, optuna and matplotlib; 64 minutes on 2 cores
+#             sharing them with a CI build, 2026-12-02)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
 # EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SEARCH (extra arguments

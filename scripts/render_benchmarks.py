@@ -409,7 +409,9 @@ def render_persistence(p):
         d = d[0]
     if d:
         pj, cp, rss = d["per_job_us"], d["checkpoints"], d["rss"]
+        cpu = d.get("cpu_us_per_job", {})
         rows.append(["threads, 1 worker", d["jobs"], pj["first_tenth"], pj["last_tenth"], pj["last_over_first"],
+                     cpu.get("last_over_first", ""),
                      f"{cp['first_bytes']} -> {cp['last_bytes']}",
                      f"{fmt(cp['median_ms_first_tenth'])} / {fmt(cp['median_ms_last_tenth'])}",
                      rss["bytes_per_finished_job"], d["resume_seconds"]])
@@ -419,8 +421,8 @@ def render_persistence(p):
             continue
         pj = r["per_job_us"]
         rows.append(["MPI, 4 ranks (3 workers)", r["jobs"], pj["first_tenth"], pj["last_tenth"], pj["last_over_first"],
-                     str(r["checkpoint_bytes"]), "", r["rss_bytes_per_job_after_first_tenth"], ""])
-    p.add(table(["run", "jobs", "us/job, first tenth", "us/job, last tenth", "last / first",
+                     "", str(r["checkpoint_bytes"]), "", r["rss_bytes_per_job_after_first_tenth"], ""])
+    p.add(table(["run", "jobs", "us/job, first tenth", "us/job, last tenth", "last / first", "last / first, CPU time",
                  "checkpoint bytes (first -> last)", "checkpoint ms, median first / last tenth",
                  "resident bytes per job", "resume s"], rows), "")
 

@@ -35,8 +35,11 @@ binary_dir() {
 }
 
 deps_checked=0
+# prepare PRESET [TARGET...]: configures once and builds the targets named
+# (all when none).
 prepare() {
   local preset=$1
+  shift
   if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ] && [ $deps_checked = 0 ]; then
     "$root/scripts/install-deps.sh"
     deps_checked=1
@@ -47,7 +50,11 @@ prepare() {
   if [ ! -f "$dir/build.ninja" ]; then
     cmake --preset "$preset"
   fi
-  cmake --build --preset "$preset"
+  if [ $# -gt 0 ]; then
+    cmake --build --preset "$preset" --target "$@"
+  else
+    cmake --build --preset "$preset"
+  fi
 }
 
 # jemalloc lets several LibTorch trainers in one process scale (platform-notes.md).
@@ -62,7 +69,9 @@ with_jemalloc() {
 
 case "${1:-}" in
   demo)
-    prepare "$preset"
+    # Only the program the demo runs (the tests and benchmarks are built by
+    # `test` and `bench`).
+    prepare "$preset" sans
     # The SANS example at its default budget (a few minutes on 2 cores):
     # progress, then the seed-vs-evolved table. Each demo replaces the last.
     demo_dir="$(binary_dir "$preset")/demo_sans_run"

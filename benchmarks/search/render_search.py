@@ -295,7 +295,11 @@ def main():
              ". Optuna TPE starts with as many random trials as the evonas population. Genomes rejected by the "
              "trainer check (cannot be built, over the FLOPs limit) use no budget on either side. Every search "
              "trains one network at a time.")
-    L.append(f"- **Runs**: {meta['seeds']} run seeds per method and task, {n} networks each; budgets N/4, N/2, "
+    peers = meta.get("peer_seeds", meta["seeds"])
+    runs_text = (f"{meta['seeds']} run seeds per method and task" if peers == meta["seeds"] else
+                 f"{meta['seeds']} run seeds per evonas method and task, {peers} per Optuna method (the Optuna "
+                 f"runs are compared unpaired, so fewer of them keep the tests valid, with less power)")
+    L.append(f"- **Runs**: {runs_text}, {n} networks each; budgets N/4, N/2, "
              f"N." + (f" A longer run: {meta['long']['networks']} networks, {meta['long']['seeds']} seeds on "
                       f"{titles.get(meta['long']['task'], meta['long']['task'])}." if meta.get("long") else ""))
     L.append("- **Statistics**: per run, the best validation accuracy so far; per method, its mean with a 95% "

@@ -154,6 +154,10 @@ def main():
     ap.add_argument("--tasks", default="sans,minerva,em")
     ap.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"of {', '.join(ALL_METHODS)}")
     ap.add_argument("--seeds", type=int, default=20, help="run seeds 1..SEEDS per method and task")
+    ap.add_argument("--peer-seeds", type=int, default=0,
+                    help="run seeds 1..K of the Optuna methods (default: SEEDS). Optuna's runs are the slowest "
+                         "(TPE's own cost grows with the trials); they are compared unpaired (Mann-Whitney U), "
+                         "so fewer of them keep the test valid, with less power")
     ap.add_argument("--networks", type=int, default=40, help="N: networks per search")
     ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")
     ap.add_argument("--long-networks", type=int, default=100)
@@ -169,6 +173,8 @@ def main():
     args = ap.parse_args()
     if args.quick:
         args.seeds, args.networks, args.long_task = 3, 12, ""
+    if args.peer_seeds <= 0 or args.peer_seeds > args.seeds:
+        args.peer_seeds = args.seeds
     args.cpp = os.path.abspath(args.cpp)
     args.cache = os.path.abspath(args.cache or os.path.join(args.out, "cache"))
     args.started = time.monotonic()
@@ -185,11 +191,12 @@ def main():
 
     infos = {t: task_info(args, t) for t in tasks}
     seeds = list(range(1, args.seeds + 1))
+    peer_seeds = list(range(1, args.peer_seeds + 1))
     units = []
     for t in tasks:
         pop = infos[t]["evolution_population"]
         for m in methods:
-            for g in seed_groups(seeds, args.group):
+            for g in seed_groups(peer_seeds if m in OPTUNA_METHODS else seeds, args.group):
                 units.append(Unit(t, m, g, args.networks, pop, f"N{args.networks}"))
     if args.long_task:
         pop = infos[args.long_task]["evolution_population_long"]
@@ -234,7 +241,8 @@ def main():
         pass
     out["meta"] = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                    "wall_seconds": wall, "cores": os.cpu_count(), "cpu": cpu_model, "machine": platform.platform(),
-                   "parallel": args.parallel, "seeds": args.seeds, "networks": args.networks,
+                   "parallel": args.parallel, "seeds": args.seeds, "peer_seeds": args.peer_seeds,
+                   "networks": args.networks,
                    "long": {"task": args.long_task, "networks": args.long_networks, "seeds": args.long_seeds}
                    if args.long_task else None,
                    "repeats": args.repeats, "quick": args.quick, "methods": methods,

@@ -334,13 +334,13 @@ TEST_CASE("a trainer's check repairs or rejects genomes before dispatch", "[engi
     }
 
     SECTION("after a run of rejections the island draws random genomes and goes on") {
-        IslandModel<> model(space, EvolutionOptions{.population = 4, .stop = {.max_evaluations = 40}});
+        IslandModel<> picky_model(space, EvolutionOptions{.population = 4, .stop = {.max_evaluations = 40}});
         // Accepts only random genomes after 100 rejections in a row: the
         // fallback gets the island going again instead of stopping the run.
         std::size_t in_a_row = 0;
         std::size_t dispatched = 0;
-        while (!model.done()) {
-            auto job = model.propose(0, [&](Genome<>&) {
+        while (!picky_model.done()) {
+            auto job = picky_model.propose(0, [&](Genome<>&) {
                 if (++in_a_row > 100) {
                     in_a_row = 0;
                     return Check::fine();
@@ -349,7 +349,7 @@ TEST_CASE("a trainer's check repairs or rejects genomes before dispatch", "[engi
             });
             if (!job) break;
             ++dispatched;
-            model.complete(job->id, Fitness::of(0.1));
+            picky_model.complete(job->id, Fitness::of(0.1));
         }
         CHECK(dispatched == 40);
     }
