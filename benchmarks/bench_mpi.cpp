@@ -19,6 +19,8 @@
 // comparison.
 #include <evonas/mpi/mpi.hpp>
 
+#include "resident_memory.hpp"
+
 #include <boost/mpi/collectives.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
@@ -87,20 +89,6 @@ std::vector<std::size_t> parse_list(std::string_view text) {
     return out;
 }
 
-double rss_bytes() {
-    std::ifstream in("/proc/self/status");
-    std::string key;
-    while (in >> key) {
-        if (key == "VmRSS:") {
-            double kb = 0;
-            in >> kb;
-            return kb * 1024.0;
-        }
-        std::getline(in, key);
-    }
-    return 0.0;
-}
-
 /// Rank 0's book: wall time of every tenth of the run and resident memory.
 class Tenths : public evonas::Observer<evonas::Genome<>> {
 public:
@@ -110,7 +98,7 @@ public:
         const auto now = Clock::now();
         us_per_job.push_back(1e6 * std::chrono::duration<double>(now - last_).count() / static_cast<double>(tenth_));
         last_ = now;
-        if (p.counts.finished == tenth_) rss_at_first_tenth = rss_bytes();
+        if (p.counts.finished == tenth_) rss_at_first_tenth = evonas::bench::resident_bytes();
     }
     std::vector<double> us_per_job;
     double rss_at_first_tenth = 0.0;
@@ -201,7 +189,7 @@ int main(int argc, char** argv) {
             result.counts.duplicates);
         if (!run_dir.empty() && tenths->us_per_job.size() >= 2) {
             const auto& t = tenths->us_per_job;
-            const double rss_end = rss_bytes();
+            const double rss_end = evonas::bench::resident_bytes();
             fmt::print("{{\"benchmark\": \"mpi_run_files\", \"jobs_per_worker\": {}, \"jobs\": {}, "
                        "\"per_job_us\": {{\"first_tenth\": {:.2f}, \"last_tenth\": {:.2f}, \"last_over_first\": {:.3f}, "
                        "\"tenths\": [{:.2f}]}}, \"checkpoint_bytes\": {}, \"seen_bytes\": {}, \"lineage_bytes\": {}, "

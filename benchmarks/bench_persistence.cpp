@@ -20,6 +20,8 @@
 // Nothing here asserts a time.
 #include <evonas/evonas.hpp>
 
+#include "resident_memory.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -43,20 +45,6 @@ double cpu_seconds() {
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-double rss_bytes() {
-    std::ifstream in("/proc/self/status");
-    std::string key;
-    while (in >> key) {
-        if (key == "VmRSS:") {
-            double kb = 0;
-            in >> kb;
-            return kb * 1024.0;
-        }
-        std::getline(in, key);
-    }
-    return 0.0;
-}
-
 // Times every tenth of the run, each checkpoint and the resident memory.
 class Recorder : public evonas::Observer<G> {
 public:
@@ -73,9 +61,9 @@ public:
             const double cpu = cpu_seconds();
             cpu_tenths_.push_back(1e6 * (cpu - last_cpu_) / static_cast<double>(jobs_ / 10));
             last_cpu_ = cpu;
-            if (n == jobs_ / 10) rss_tenth_ = rss_bytes();
+            if (n == jobs_ / 10) rss_tenth_ = evonas::bench::resident_bytes();
             std::cerr << fmt::format("bench_persistence: {} jobs, {:.1f} us/job in this tenth, {:.1f} MB resident\n",
-                                     n, tenths_.back(), rss_bytes() / 1e6);
+                                     n, tenths_.back(), evonas::bench::resident_bytes() / 1e6);
         }
     }
     void on_checkpoint(const std::filesystem::path&, const evonas::Progress& p) override {
@@ -179,7 +167,7 @@ int main(int argc, char** argv) {
         const auto t0 = Clock::now();
         evonas::evolve(space, factory, options, {}, {}, {recorder});
         const double run_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-        auto out = recorder->to_json(rss_bytes());
+        auto out = recorder->to_json(evonas::bench::resident_bytes());
         // Resume the finished run for one more job: the time is the resume's.
         options.resume = true;
         options.evolution.stop.max_evaluations = jobs + 1;

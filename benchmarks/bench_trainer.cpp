@@ -10,6 +10,8 @@
 // time.
 #include <evonas/libtorch/libtorch.hpp>
 
+#include "resident_memory.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -111,15 +113,7 @@ double median(std::vector<double> v) {
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
 }
 
-/// This process's resident memory in bytes (VmRSS), 0 where /proc is missing.
-double resident_bytes() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) * 1024.0;
-    }
-    return 0.0;
-}
+using evonas::bench::resident_bytes;
 
 std::vector<std::size_t> parse_list(const std::string& text) {
     std::vector<std::size_t> out;

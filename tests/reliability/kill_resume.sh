@@ -34,16 +34,7 @@ for ((k = 1; k <= kills; k++)); do
   fi
   wait "$pid" 2>/dev/null || true
   if ((k % 2 == 0)) && [ -f "$work/killed/checkpoint.json" ]; then
-    cut=$(python3 - "$work/killed" "$RANDOM" <<'PY'
-import json, os, sys
-d, r = sys.argv[1], int(sys.argv[2])
-covered = json.load(open(f"{d}/checkpoint.json"))["lineage_bytes"]
-size = os.path.getsize(f"{d}/lineage.jsonl")
-cut = covered + (r % (size - covered + 1))
-os.truncate(f"{d}/lineage.jsonl", cut)
-print(size - cut)
-PY
-)
+    cut=$(python3 "$(dirname "${BASH_SOURCE[0]}")/cut_log_after_checkpoint.py" "$work/killed" "$RANDOM")
     cut_bytes=$((cut_bytes + cut))
   fi
 done
