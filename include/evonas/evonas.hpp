@@ -25,12 +25,15 @@
 #include <evonas/genome/gene_section.hpp>
 #include <evonas/genome/genome.hpp>
 #include <evonas/genome/genome_json.hpp>
+#include <evonas/genome/genome_traits.hpp>
 #include <evonas/genome/hash.hpp>
 #include <evonas/genome/layer_gene.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/genome/random_genome.hpp>
 #include <evonas/genome/text.hpp>
 #include <evonas/genome/validate.hpp>
 
+#include <evonas/operators/layer_defaults.hpp>
 #include <evonas/operators/operators.hpp>
 
 #include <evonas/engine/evolution_operators.hpp>

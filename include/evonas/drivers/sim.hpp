@@ -49,24 +49,26 @@ namespace evonas::sim {
 
 /// The outcome of a simulated run: what the thread driver would return, and
 /// what the simulator measured.
-struct SimResult {
-    EvolutionResult<Genome<LayerGene>> evolution;  ///< best individual, hall of fame, counts, stop reason
-    SimReport report;                              ///< virtual-time measurements (see summary())
+template <class G>
+struct BasicSimResult {
+    EvolutionResult<G> evolution;  ///< best individual, hall of fame, counts, stop reason
+    SimReport report;              ///< virtual-time measurements (see summary())
 };
+
+/// The outcome of a simulated run of the layer genome.
+using SimResult = BasicSimResult<Genome<LayerGene>>;
 
 namespace detail {
 
-template <class Tr>
-SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions& options,
-                         std::vector<Genome<LayerGene>> seeds, EvolutionOperators<Genome<LayerGene>> operators,
-                         ObserverList<Genome<LayerGene>> observers) {
-    using G = Genome<LayerGene>;
+template <class G, class Tr>
+BasicSimResult<G> run_simulation(const space_of<G>& space, Tr& trainer, const SimOptions& options,
+                                 std::vector<G> seeds, EvolutionOperators<G> operators, ObserverList<G> observers) {
     options.validate();
     const bool files = !options.run_dir.empty();
     IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
-    const auto identity = files ? run_identity(space, model.options(), seeds) : nlohmann::json();
+    const auto identity = files ? run_identity<G>(space, model.options(), seeds) : nlohmann::json();
     const RunPaths paths{options.run_dir};
-    std::shared_ptr<LineageLog> log;
+    std::shared_ptr<BasicLineageLog<G>> log;
     if (files) {
         const nlohmann::json extra{{"driver", "sim"},
                                    {"workers", options.workers},
@@ -80,7 +82,7 @@ SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions
     const auto checkpoint = [&] {
         if (log) write_run_checkpoint(model, paths, *log);
     };
-    Simulator<Tr> simulator(trainer, model, options, [&] {
+    Simulator<Tr, G> simulator(trainer, model, options, [&] {
         if (log && options.checkpoint_interval && model.counts().finished % options.checkpoint_interval == 0) {
             checkpoint();
         }
@@ -117,24 +119,24 @@ SimResult run_simulation(const SearchSpace& space, Tr& trainer, const SimOptions
 /// Throws ConfigError for bad options, naming the field. Thread safety: runs
 /// entirely on the calling thread (trainer and observers are called from
 /// it); separate simulate() calls share nothing.
-template <class TrainerOrFactory>
-SimResult simulate(const SearchSpace& space, TrainerOrFactory&& trainer, const SimOptions& options,
-                   std::vector<Genome<LayerGene>> seeds = {}, EvolutionOperators<Genome<LayerGene>> operators = {},
-                   ObserverList<Genome<LayerGene>> observers = {}) {
-    using G = Genome<LayerGene>;
+template <class G = Genome<LayerGene>, class TrainerOrFactory>
+BasicSimResult<G> simulate(const std::type_identity_t<space_of<G>>& space, TrainerOrFactory&& trainer,
+                           const SimOptions& options, std::vector<G> seeds = {}, EvolutionOperators<G> operators = {},
+                           ObserverList<G> observers = {}) {
+    static_assert(check_genome_type<G>());
     using T = std::remove_reference_t<TrainerOrFactory>;
     if constexpr (TrainerEvaluates<T, G>) {
-        return detail::run_simulation(space, trainer, options, std::move(seeds), std::move(operators),
-                                      std::move(observers));
+        return detail::run_simulation<G>(space, trainer, options, std::move(seeds), std::move(operators),
+                                         std::move(observers));
     } else {
         static_assert(std::is_invocable_v<T&, std::size_t>,
-                      "simulate: pass a Trainer (evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
+                      "simulate: pass a Trainer (evaluate(const G& genome, const evonas::JobContext&) "
                       "-> evonas::Fitness) or a factory callable as f(std::size_t worker_index)");
         auto made = trainer(std::size_t{0});
         static_assert(TrainerEvaluates<decltype(made), G>,
                       "simulate: the factory must return a Trainer (evaluate(genome, ctx) -> evonas::Fitness)");
-        return detail::run_simulation(space, made, options, std::move(seeds), std::move(operators),
-                                      std::move(observers));
+        return detail::run_simulation<G>(space, made, options, std::move(seeds), std::move(operators),
+                                         std::move(observers));
     }
 }
 
@@ -142,18 +144,19 @@ SimResult simulate(const SearchSpace& space, TrainerOrFactory&& trainer, const S
 /// engine and the generational baseline), for a side-by-side comparison
 /// (see comparison_table()). With a run_dir each schedule writes to its own
 /// subdirectory named after it.
-template <class TrainerOrFactory>
-std::vector<SimResult> simulate_schedules(const SearchSpace& space, TrainerOrFactory&& trainer, const SimOptions& options,
-                                          std::vector<Schedule> schedules = {Schedule::asynchronous,
-                                                                             Schedule::generational},
-                                          const std::vector<Genome<LayerGene>>& seeds = {},
-                                          const EvolutionOperators<Genome<LayerGene>>& operators = {}) {
-    std::vector<SimResult> results;
+template <class G = Genome<LayerGene>, class TrainerOrFactory>
+std::vector<BasicSimResult<G>> simulate_schedules(const std::type_identity_t<space_of<G>>& space,
+                                                  TrainerOrFactory&& trainer, const SimOptions& options,
+                                                  std::vector<Schedule> schedules = {Schedule::asynchronous,
+                                                                                     Schedule::generational},
+                                                  const std::vector<G>& seeds = {},
+                                                  const EvolutionOperators<G>& operators = {}) {
+    std::vector<BasicSimResult<G>> results;
     for (const auto schedule : schedules) {
         auto o = options;
         o.schedule = schedule;
         if (!options.run_dir.empty()) o.run_dir = options.run_dir / std::string(to_string(schedule));
-        results.push_back(simulate(space, trainer, o, seeds, operators));
+        results.push_back(simulate<G>(space, trainer, o, seeds, operators));
     }
     return results;
 }

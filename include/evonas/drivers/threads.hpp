@@ -19,6 +19,7 @@
 #include <optional>
 #include <stop_token>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -81,34 +82,35 @@ struct RunOptions {
 /// several threads; each trainer is then used by its own thread only.
 /// Observers are called one at a time, under the driver's lock. Separate
 /// evolve() calls share nothing (give them different run directories).
-template <class Factory>
-EvolutionResult<Genome<LayerGene>> evolve(const SearchSpace& space, Factory&& make_trainer,
-                                          const RunOptions& options,
-                                          std::vector<Genome<LayerGene>> seeds = {},
-                                          EvolutionOperators<Genome<LayerGene>> operators = {},
-                                          ObserverList<Genome<LayerGene>> observers = {}) {
-    using G = Genome<LayerGene>;
+///
+/// A genome type of your own (genome_traits<G>, see docs/concepts.md) is
+/// named when the arguments do not say it: `evolve<MyGenome>(space, ...)`.
+template <class G = Genome<LayerGene>, class Factory>
+EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factory&& make_trainer,
+                          const RunOptions& options, std::vector<G> seeds = {}, EvolutionOperators<G> operators = {},
+                          ObserverList<G> observers = {}) {
+    static_assert(check_genome_type<G>());
     static_assert(std::is_invocable_v<Factory&, std::size_t>,
                   "evolve: make_trainer must be callable as make_trainer(std::size_t worker_index)");
     using TrainerType = std::remove_cvref_t<std::invoke_result_t<Factory&, std::size_t>>;
     static_assert(TrainerEvaluates<TrainerType, G>,
-                  "evolve: the trainer must have evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
-                  "returning evonas::Fitness (see docs/trainer.md)");
+                  "evolve: the trainer must have evaluate(const G& genome, const evonas::JobContext&) "
+                  "returning evonas::Fitness, G being the genome type evolved (see docs/trainer.md)");
     options.validate();
 
     const RunPaths paths{options.run_dir};
     IslandModel<G> model(space, options_for_run(options.evolution, paths, options.resume), seeds,
                          std::move(operators));
     const bool files = !options.run_dir.empty();
-    std::shared_ptr<LineageLog> log;
+    std::shared_ptr<BasicLineageLog<G>> log;
     if (files) {
         const nlohmann::json extra{{"driver", "threads"}, {"workers", options.workers},
                                    {"stop", stop_to_json(options.evolution.stop)}};
-        log = open_run_files(model, paths, run_identity(space, model.options(), seeds), extra,
+        log = open_run_files(model, paths, run_identity<G>(space, model.options(), seeds), extra,
                                      options.resume);
         model.add_observer(log);
     }
-    if (options.progress) model.add_observer(std::make_shared<ConsoleProgress>(options.workers));
+    if (options.progress) model.add_observer(std::make_shared<BasicConsoleProgress<G>>(options.workers));
     for (auto& o : observers) model.add_observer(std::move(o));
 
     std::mutex mutex;

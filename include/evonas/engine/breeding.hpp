@@ -11,7 +11,7 @@
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/island.hpp>
 #include <evonas/engine/options.hpp>
-#include <evonas/genome/random_genome.hpp>
+#include <evonas/genome/genome_traits.hpp>
 #include <evonas/space/search_space.hpp>
 
 namespace evonas::detail {
@@ -37,7 +37,7 @@ bool in_initial_phase(const Island<G>& is, const EvolutionOptions& options) noex
 /// genome (initial phase, too few members, the random fraction, or
 /// `force_random`), or a child.
 template <class G>
-void draw_genome(Island<G>& is, Job<G>& job, bool force_random, const SearchSpace& space,
+void draw_genome(Island<G>& is, Job<G>& job, bool force_random, const space_of<G>& space,
                  const EvolutionOptions& options, const EvolutionOperators<G>& ops) {
     job.parents.clear();
     const bool initial = in_initial_phase(is, options);
@@ -51,7 +51,7 @@ void draw_genome(Island<G>& is, Job<G>& job, bool force_random, const SearchSpac
     const double fraction = options.random_fraction.value_or(0.0);
     if (force_random || initial || is.population.size() < breeding_minimum(options) ||
         (fraction > 0.0 && is.breed_rng.chance(fraction))) {
-        job.genome = random_genome(space, is.breed_rng);
+        job.genome = random_genome_of<G>(space, is.breed_rng);
         job.origin = Origin::random;
         job.op = "random";
         if (initial && !force_random) ++is.initial_proposed;

@@ -10,6 +10,8 @@
 
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/options.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/operators/layer_defaults.hpp>
 #include <evonas/operators/operators.hpp>
 
 namespace evonas {
@@ -25,14 +27,16 @@ namespace evonas {
 /// propose()/complete(); they need not be thread-safe.
 template <class G = Genome<LayerGene>>
 struct EvolutionOperators {
+    /// The space the genome type lives in (SearchSpace for the layer genome).
+    using Space = space_of<G>;
     /// One island's population, as selection and replacement see it.
     using Population = std::span<const Individual<G>>;
 
     /// A mutation with its name ("mutation:" + name is logged per job).
     /// Returns the name of what it applied ("" when nothing applied).
-    std::function<std::string(G&, const SearchSpace&, Rng&)> mutate;
+    std::function<std::string(G&, const Space&, Rng&)> mutate;
     /// Makes one child from two parents; any Crossover fits.
-    std::function<G(const G&, const G&, const SearchSpace&, Rng&)> crossover;
+    std::function<G(const G&, const G&, const Space&, Rng&)> crossover;
     /// The crossover's name: "crossover:" + this is logged per job. Left
     /// empty with a crossover of your own, the log says "crossover:custom".
     std::string crossover_name;
@@ -42,36 +46,32 @@ struct EvolutionOperators {
     /// or nullopt to discard it (see Replacement).
     std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)> replace;
 
-    /// The classic preset's operators (evonas 0.1): MutationMix::standard(),
-    /// OnePointCrossover, tournament selection of `tournament_size` drawn
-    /// with replacement, ReplaceWorst.
+    /// The classic preset's operators (evonas 0.1) with selection by a
+    /// tournament of `tournament_size` drawn with replacement and ReplaceWorst;
+    /// mutation and crossover are the genome type's defaults for the classic
+    /// preset (layer genome: MutationMix::standard(), OnePointCrossover).
     static EvolutionOperators defaults(std::size_t tournament_size) {
-        EvolutionOperators ops;
-        ops.mutate = make_mutation(MutationMix::standard());
-        ops.crossover = OnePointCrossover{};
-        ops.crossover_name = std::string(OnePointCrossover{}.name());
+        EvolutionOptions classic;
+        classic.preset = EvolutionPreset::classic;
+        classic.tournament_size = tournament_size;
+        auto ops = breeding_defaults(classic);
         ops.select = make_selection(TournamentSelection{tournament_size});
         ops.replace = make_replacement(ReplaceWorst{});
         return ops;
     }
 
     /// The operators of `options`' preset (auto fields resolved first):
-    /// classic: defaults(tournament_size). Regularized: MutationMix::standard()
-    /// followed by MutateGlobalsEach (every global gene with probability 1/n),
-    /// AlignedOnePointCrossover, AgingTournamentSelection of tournament_size
-    /// distinct members, ReplaceOldest.
+    /// classic: defaults(tournament_size). Regularized: the genome type's
+    /// regularized mutation and crossover (layer genome: MutationMix::standard()
+    /// followed by MutateGlobalsEach, every global gene with probability 1/n,
+    /// and AlignedOnePointCrossover), AgingTournamentSelection of
+    /// tournament_size distinct members, ReplaceOldest. A genome type whose
+    /// traits have no default_mutation / default_crossover leaves those
+    /// empty: the run must be given them (IslandModel says so).
     static EvolutionOperators defaults(const EvolutionOptions& options) {
         const auto o = options.resolved();
         if (o.effective_preset() == EvolutionPreset::classic) return defaults(o.tournament_size);
-        EvolutionOperators ops;
-        ops.mutate = [mix = MutationMix::standard(), globals = MutateGlobalsEach{}](
-                         G& genome, const SearchSpace& space, Rng& rng) mutable -> std::string {
-            std::string name = mix(genome, space, rng) ? mix.last_applied() : std::string();
-            if (globals(genome, space, rng)) name += name.empty() ? "mutate_globals" : "+mutate_globals";
-            return name;
-        };
-        ops.crossover = AlignedOnePointCrossover{};
-        ops.crossover_name = std::string(AlignedOnePointCrossover{}.name());
+        auto ops = breeding_defaults(o);
         ops.select = make_selection(AgingTournamentSelection{o.tournament_size, true});
         ops.replace = make_replacement(ReplaceOldest{});
         return ops;
@@ -79,14 +79,19 @@ struct EvolutionOperators {
 
     /// Wraps any Mutation (a MutationMix reports the names it applied).
     template <class M>
-    static std::function<std::string(G&, const SearchSpace&, Rng&)> make_mutation(M mutation) {
-        return [m = std::move(mutation)](G& genome, const SearchSpace& space, Rng& rng) mutable
+    static std::function<std::string(G&, const Space&, Rng&)> make_mutation(M mutation) {
+        return [m = std::move(mutation)](G& genome, const Space& space, Rng& rng) mutable
                -> std::string {
+            // A mutation returning a string names what it applied ("" = nothing).
+            if constexpr (std::is_convertible_v<std::invoke_result_t<M&, G&, const Space&, Rng&>, std::string>) {
+                return std::string(m(genome, space, rng));
+            } else {
             if (!apply_mutation<G>(m, genome, space, rng)) return {};
             if constexpr (requires { m.last_applied(); }) {
                 return std::string(m.last_applied());
             } else {
                 return operator_name(m, "custom");
+            }
             }
         };
     }
@@ -107,6 +112,29 @@ struct EvolutionOperators {
                                             Rng& rng) mutable -> std::optional<std::size_t> {
             return r(population, newcomer, rng);
         };
+    }
+
+private:
+    // The genome type's default mutation and crossover for `options`' preset,
+    // when its traits have them.
+    static EvolutionOperators breeding_defaults(const EvolutionOptions& options) {
+        using Traits = genome_traits<G>;
+        EvolutionOperators ops;
+        if constexpr (requires { Traits::default_mutation(options); }) {
+            static_assert(Mutation<decltype(Traits::default_mutation(options)), G>,
+                          "evonas: genome_traits<G>::default_mutation(options) must return a mutation: a callable "
+                          "m(G&, const space_type&, evonas::Rng&) returning bool, void or std::string");
+            ops.mutate = make_mutation(Traits::default_mutation(options));
+        }
+        if constexpr (requires { Traits::default_crossover(options); }) {
+            static_assert(Crossover<decltype(Traits::default_crossover(options)), G>,
+                          "evonas: genome_traits<G>::default_crossover(options) must return a crossover: a callable "
+                          "c(const G&, const G&, const space_type&, evonas::Rng&) returning G");
+            auto crossover = Traits::default_crossover(options);
+            ops.crossover_name = operator_name(crossover, "default");
+            ops.crossover = std::move(crossover);
+        }
+        return ops;
     }
 };
 

@@ -37,10 +37,9 @@
 #include <evonas/engine/result.hpp>
 #include <evonas/engine/trainer.hpp>
 #include <evonas/error.hpp>
-#include <evonas/genome/hash.hpp>
-#include <evonas/genome/validate.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/random.hpp>
-#include <evonas/space/search_space.hpp>
 
 namespace evonas {
 
@@ -53,8 +52,11 @@ struct IslandModelAccess;  // snapshot and restore (io/checkpoint.hpp)
 /// mutex around them). Cost per job: microseconds.
 template <class G = Genome<LayerGene>>
 class IslandModel {
+    static_assert(check_genome_type<G>());
+
 public:
-    using genome_type = G;  ///< The genome type evolved.
+    using genome_type = G;        ///< The genome type evolved.
+    using space_type = space_of<G>;  ///< Its search space (genome_traits<G>::space_type).
     /// A pre-dispatch check (usually the trainer's check): may repair the
     /// genome in place or reject it.
     using Prepare = std::function<Check(G&)>;
@@ -63,9 +65,10 @@ public:
     /// options' auto fields (EvolutionOptions::resolved()), spreads the seeds
     /// over the islands (identical seeds once) and fills unset operators
     /// with the preset's (EvolutionOperators::defaults(options)).
-    IslandModel(SearchSpace space, EvolutionOptions options, std::vector<G> seeds = {},
+    IslandModel(space_type space, EvolutionOptions options, std::vector<G> seeds = {},
                 EvolutionOperators<G> operators = {})
         : space_(std::move(space)), options_(validated(std::move(options))), ops_(std::move(operators)) {
+        validate_space_of<G>(space_);
         auto defaults = EvolutionOperators<G>::defaults(options_);
         if (!ops_.mutate) ops_.mutate = std::move(defaults.mutate);
         if (!ops_.crossover) {
@@ -76,6 +79,17 @@ public:
         }
         if (!ops_.select) ops_.select = std::move(defaults.select);
         if (!ops_.replace) ops_.replace = std::move(defaults.replace);
+        // A genome type of your own may have no default breeding operators.
+        if (!ops_.mutate) {
+            throw ConfigError("operators.mutate",
+                              "this genome type's genome_traits has no default_mutation: give the run a mutation "
+                              "(EvolutionOperators::mutate)");
+        }
+        if (!ops_.crossover && options_.crossover_probability.value_or(0.0) > 0.0) {
+            throw ConfigError("operators.crossover",
+                              "this genome type's genome_traits has no default_crossover: give the run a crossover "
+                              "(EvolutionOperators::crossover) or set crossover_probability to 0");
+        }
 
         islands_.resize(options_.islands);
         for (std::size_t i = 0; i < islands_.size(); ++i) {
@@ -85,8 +99,10 @@ public:
         // Seeds first, spread over the islands; identical seeds are trained once.
         std::vector<std::uint64_t> seen;
         for (std::size_t k = 0; k < seeds.size(); ++k) {
-            validate_genome(seeds[k], space_, fmt::format("seeds[{}]", k));
-            const auto h = genome_hash(seeds[k], space_);
+            if (auto problem = genome_problem_of(seeds[k], space_); !problem.empty()) {
+                throw ConfigError(fmt::format("seeds[{}]", k), problem);
+            }
+            const auto h = genome_hash_of(seeds[k], space_);
             if (std::find(seen.begin(), seen.end(), h) != seen.end()) continue;
             islands_[seen.size() % islands_.size()].seeds.push_back(std::move(seeds[k]));
             seen.push_back(h);
@@ -94,7 +110,7 @@ public:
     }
 
     /// The search space.
-    const SearchSpace& space() const noexcept { return space_; }
+    const space_type& space() const noexcept { return space_; }
     /// The options in use: validated, every auto field resolved.
     const EvolutionOptions& options() const noexcept { return options_; }
     /// Number of islands.
@@ -447,14 +463,14 @@ private:
                     break;
                 }
                 if (check.verdict == Check::Verdict::repaired) {
-                    if (auto problem = genome_problem(job.genome, space_); !problem.empty()) {
+                    if (auto problem = genome_problem_of(job.genome, space_); !problem.empty()) {
                         job.check_note = "invalid: the repaired genome left the space: " + problem;
                         break;
                     }
                     job.check_note = check.reason;
                 }
             }
-            job.hash = genome_hash(job.genome, space_);
+            job.hash = genome_hash_of(job.genome, space_);
             const auto known = seen_.find(job.hash);
             if (!known || options_.duplicates == DuplicatePolicy::allow || job.origin == Origin::seed) {
                 break;
@@ -628,7 +644,7 @@ private:
         }
     }
 
-    SearchSpace space_;
+    space_type space_;
     EvolutionOptions options_;
     EvolutionOperators<G> ops_;
     std::vector<Island<G>> islands_;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -32,29 +33,31 @@ inline constexpr int checkpoint_format_version = 2;
 /// Where a job's "dispatched" line starts in the lineage log, if known.
 using OffsetOf = std::function<std::optional<std::uint64_t>(std::uint64_t job_id)>;
 /// Reads the job of the "dispatched" line at a byte offset of the log.
-using JobAt = std::function<Job<Genome<LayerGene>>(std::uint64_t job_id, std::uint64_t offset)>;
+template <class G = Genome<LayerGene>>
+using BasicJobAt = std::function<Job<G>(std::uint64_t job_id, std::uint64_t offset)>;
+/// BasicJobAt for the layer genome.
+using JobAt = BasicJobAt<>;
 
 namespace detail {
 
 struct IslandModelAccess {
-    using Model = IslandModel<Genome<LayerGene>>;
-    using G = Genome<LayerGene>;
-
-    static nlohmann::json individual_to_json(const Individual<G>& m, const SearchSpace& space) {
-        return {{"id", m.id}, {"hash", hex64(m.hash)}, {"genome", to_text(m.genome, space)},
+    template <class G>
+    static nlohmann::json individual_to_json(const Individual<G>& m, const space_of<G>& space) {
+        return {{"id", m.id}, {"hash", hex64(m.hash)}, {"genome", genome_text_of(m.genome, space)},
                 {"fitness", fitness_to_json(m.fitness)}};
     }
 
-    static Individual<G> individual_from_json(const nlohmann::json& j, const SearchSpace& space,
+    template <class G>
+    static Individual<G> individual_from_json(const nlohmann::json& j, const space_of<G>& space,
                                               const std::string& where) {
         Individual<G> m;
         m.id = get_member<std::uint64_t>(j, "id", where);
         m.hash = parse_hex64(get_member<std::string>(j, "hash", where), where + ".hash");
-        m.genome = parse_genome(get_member<std::string>(j, "genome", where), space, where + ".genome");
+        m.genome = genome_from_text_of<G>(get_member<std::string>(j, "genome", where), space, where + ".genome");
         if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
         m.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
         m.score = m.fitness.rank_score();
-        if (m.hash != genome_hash(m.genome, space)) {
+        if (m.hash != genome_hash_of(m.genome, space)) {
             throw ConfigError(where + ".hash", "does not match the genome (the checkpoint is corrupt)");
         }
         return m;
@@ -63,14 +66,16 @@ struct IslandModelAccess {
     // A job waiting to be sent again or in flight: by reference to its
     // "dispatched" line when `offset_of` knows it ({"id", "at": byte offset}),
     // so a checkpoint does not grow with the number of workers; else whole.
-    static nlohmann::json pending_to_json(const Job<G>& job, const SearchSpace& space, const OffsetOf& offset_of) {
+    template <class G>
+    static nlohmann::json pending_to_json(const Job<G>& job, const space_of<G>& space, const OffsetOf& offset_of) {
         if (offset_of) {
             if (const auto at = offset_of(job.id)) return {{"id", job.id}, {"at", *at}};
         }
         return job_to_json(job, space);
     }
 
-    static nlohmann::json snapshot(const Model& model, const OffsetOf& offset_of = {}) {
+    template <class G>
+    static nlohmann::json snapshot(const IslandModel<G>& model, const OffsetOf& offset_of = {}) {
         const auto& space = model.space_;
         nlohmann::json islands = nlohmann::json::array();
         for (const auto& is : model.islands_) {
@@ -105,10 +110,7 @@ struct IslandModelAccess {
         return {{"format", "evonas-checkpoint"},
                 {"format_version", checkpoint_format_version},
                 {"evonas_version", version_string()},
-                {"run", {{"seed", model.options_.seed},
-                         {"islands", model.options_.islands},
-                         {"population", model.options_.population},
-                         {"space", space.name()}}},
+                {"run", run_json(model)},
                 {"counts", {{"proposed", c.proposed}, {"finished", c.finished}, {"ok", c.ok},
                             {"failed", c.failed}, {"invalid", c.invalid}, {"timed_out", c.timed_out},
                             {"duplicates", c.duplicates}, {"migrations", c.migrations},
@@ -123,8 +125,19 @@ struct IslandModelAccess {
                 {"hall_of_fame", hall}};
     }
 
-    static void restore(Model& model, const nlohmann::json& j, const std::string& source,
-                        const JobAt& job_at = {}) {
+    // The run's identity in a checkpoint; the space's name when it has one.
+    template <class G>
+    static nlohmann::json run_json(const IslandModel<G>& model) {
+        nlohmann::json run{{"seed", model.options_.seed},
+                           {"islands", model.options_.islands},
+                           {"population", model.options_.population}};
+        if constexpr (requires { std::string(model.space_.name()); }) run["space"] = std::string(model.space_.name());
+        return run;
+    }
+
+    template <class G>
+    static void restore(IslandModel<G>& model, const nlohmann::json& j, const std::string& source,
+                        const BasicJobAt<G>& job_at = {}) {
         const auto& space = model.space_;
         const auto where = [&](const std::string& field) { return source + ": " + field; };
         if (!j.is_object() || j.value("format", "") != "evonas-checkpoint") {
@@ -158,12 +171,12 @@ struct IslandModelAccess {
             auto& is = model.islands_[i];
             is.population.clear();
             for (std::size_t k = 0; k < ji.at("population").size(); ++k) {
-                is.population.push_back(individual_from_json(ji.at("population")[k], space,
+                is.population.push_back(individual_from_json<G>(ji.at("population")[k], space,
                                                              fmt::format("{}.population[{}]", w, k)));
             }
             is.inbox.clear();
             for (std::size_t k = 0; k < ji.at("inbox").size(); ++k) {
-                is.inbox.push_back(individual_from_json(ji.at("inbox")[k], space, fmt::format("{}.inbox[{}]", w, k)));
+                is.inbox.push_back(individual_from_json<G>(ji.at("inbox")[k], space, fmt::format("{}.inbox[{}]", w, k)));
             }
             is.retry.clear();
             for (std::size_t k = 0; k < ji.at("retry").size(); ++k) {
@@ -182,12 +195,12 @@ struct IslandModelAccess {
                                                              "log and the checkpoint disagree)", id, job.id));
                     }
                 } else {
-                    job = job_from_json(entry, space, field);
+                    job = job_from_json<G>(entry, space, field);
                 }
                 if (job.island != i || job.id % model.islands_.size() != i) {
                     throw ConfigError(field + ".island", fmt::format("job {} does not belong to island {}", job.id, i));
                 }
-                if (job.hash != genome_hash(job.genome, space)) {
+                if (job.hash != genome_hash_of(job.genome, space)) {
                     throw ConfigError(field + ".hash", "does not match the genome (the checkpoint is corrupt)");
                 }
                 is.retry.push_back(std::move(job));
@@ -203,7 +216,7 @@ struct IslandModelAccess {
             is.breed_rng.set_state_string(get_member<std::string>(ji, "breed_rng", w));
             is.event_rng.set_state_string(get_member<std::string>(ji, "event_rng", w));
             is.best.reset();
-            if (ji.contains("best")) is.best = individual_from_json(ji.at("best"), space, w + ".best");
+            if (ji.contains("best")) is.best = individual_from_json<G>(ji.at("best"), space, w + ".best");
             if (is.population.size() > model.options_.population) {
                 throw ConfigError(w + ".population", fmt::format("has {} members; the run's population is {}",
                                                                  is.population.size(), model.options_.population));
@@ -228,7 +241,7 @@ struct IslandModelAccess {
         }
         model.hall_.clear();
         for (std::size_t k = 0; k < j.at("hall_of_fame").size(); ++k) {
-            model.hall_.push_back(individual_from_json(j.at("hall_of_fame")[k], space,
+            model.hall_.push_back(individual_from_json<G>(j.at("hall_of_fame")[k], space,
                                                        fmt::format("{}.hall_of_fame[{}]", source, k)));
         }
         const auto& c = j.at("counts");
@@ -249,7 +262,8 @@ struct IslandModelAccess {
 /// The model's state as checkpoint JSON; jobs in flight or waiting to be
 /// sent again are written whole, or by the byte offset of their
 /// "dispatched" lineage line when `offset_of` knows it.
-inline nlohmann::json model_snapshot(const IslandModel<Genome<LayerGene>>& model, const OffsetOf& offset_of = {}) {
+template <class G>
+nlohmann::json model_snapshot(const IslandModel<G>& model, const OffsetOf& offset_of = {}) {
     return detail::IslandModelAccess::snapshot(model, offset_of);
 }
 
@@ -257,8 +271,9 @@ inline nlohmann::json model_snapshot(const IslandModel<Genome<LayerGene>>& model
 /// checkpoint JSON; jobs the checkpoint refers to by their lineage line are
 /// read with `job_at`. Throws ConfigError naming the field when the
 /// checkpoint is malformed or belongs to a different run.
-inline void restore_model(IslandModel<Genome<LayerGene>>& model, const nlohmann::json& snapshot,
-                          const std::string& source = "checkpoint", const JobAt& job_at = {}) {
+template <class G>
+void restore_model(IslandModel<G>& model, const nlohmann::json& snapshot, const std::string& source = "checkpoint",
+                   const std::type_identity_t<BasicJobAt<G>>& job_at = {}) {
     try {
         detail::IslandModelAccess::restore(model, snapshot, source, job_at);
     } catch (const nlohmann::json::exception& e) {

@@ -46,14 +46,15 @@ namespace evonas {
 /// thread at a time (the engine calls observers from the thread that drives
 /// it, under the driver's lock); sync() may run in another thread at the
 /// same time (a write and an fsync of one descriptor do not race).
-class LineageLog : public Observer<Genome<LayerGene>> {
+template <class G>
+class BasicLineageLog : public Observer<G> {
 public:
-    using G = Genome<LayerGene>;  ///< the genome type the log records
+    using genome_type = G;  ///< the genome type the log records
 
     /// Opens `path` for appending (creates it). `records_before` is the
     /// number of job lines already in the file; `seen` (may be null) gets a
     /// record per trained job.
-    LineageLog(std::filesystem::path path, const SearchSpace& space, std::size_t records_before = 0,
+    BasicLineageLog(std::filesystem::path path, const space_of<G>& space, std::size_t records_before = 0,
                std::shared_ptr<SeenFile> seen = nullptr)
         : path_(std::move(path)), space_(space), records_(records_before), seen_(std::move(seen)) {
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -62,11 +63,11 @@ public:
         bytes_ = std::filesystem::file_size(path_, ec);
         if (ec) throw IoError(path_, "cannot read the lineage log's size", ec);
     }
-    ~LineageLog() override {
+    ~BasicLineageLog() override {
         if (fd_ >= 0) ::close(fd_);
     }
-    LineageLog(const LineageLog&) = delete;
-    LineageLog& operator=(const LineageLog&) = delete;
+    BasicLineageLog(const BasicLineageLog&) = delete;
+    BasicLineageLog& operator=(const BasicLineageLog&) = delete;
 
     /// Appends a "dispatched" line for `job` (and remembers where it is,
     /// until the job finishes: a checkpoint refers to it by that offset).
@@ -152,7 +153,7 @@ private:
     }
 
     std::filesystem::path path_;
-    const SearchSpace& space_;
+    const space_of<G>& space_;
     std::size_t records_ = 0;
     std::shared_ptr<SeenFile> seen_;
     int fd_ = -1;
@@ -162,24 +163,35 @@ private:
     std::string text_;
 };
 
+/// The lineage log of the layer genome.
+using LineageLog = BasicLineageLog<Genome<LayerGene>>;
+
+/// What a lineage line is.
+enum class LineageKind { dispatched, job, migration, warning };
+
 /// One line of a lineage log as read back.
-struct LineageEvent {
+template <class G>
+struct BasicLineageEvent {
     /// What the line is.
-    enum class Kind { dispatched, job, migration, warning };
-    Kind kind = Kind::job;                ///< the kind of this line
-    JobRecord<Genome<LayerGene>> record;  ///< the job (dispatched: record.job only)
+    using Kind = LineageKind;
+    Kind kind = Kind::job;           ///< the kind of this line
+    JobRecord<G> record;             ///< the job (dispatched: record.job only)
     std::uint64_t begin_offset = 0;       ///< byte offset of this line
     std::uint64_t end_offset = 0;         ///< byte offset just after this line
 };
+
+/// A lineage line of the layer genome.
+using LineageEvent = BasicLineageEvent<Genome<LayerGene>>;
 
 /// Reads lineage.jsonl from byte `offset` on, one line at a time, without
 /// holding the file in memory. A last line without its newline (torn by a
 /// crash) ends the reading and is reported by torn_tail(); any other bad
 /// line is a ParseError or ConfigError naming the file and line.
-class LineageReader {
+template <class G>
+class BasicLineageReader {
 public:
     /// Opens `path` at `offset` (a missing file reads as empty).
-    LineageReader(std::filesystem::path path, const SearchSpace& space, std::uint64_t offset = 0)
+    BasicLineageReader(std::filesystem::path path, const space_of<G>& space, std::uint64_t offset = 0)
         : path_(std::move(path)), space_(space), offset_(offset), valid_(offset), offset_label_(offset > 0) {
         if (!std::filesystem::exists(path_)) {
             done_ = true;
@@ -192,7 +204,7 @@ public:
     }
 
     /// The next event, or nullopt at the end (or at a torn last line).
-    std::optional<LineageEvent> next() {
+    std::optional<BasicLineageEvent<G>> next() {
         std::string line;
         while (!done_) {
             line.clear();
@@ -221,17 +233,17 @@ public:
                 throw ParseError(path_.string(), line_no_, e.column(), e.problem());
             }
             const auto type = j.is_object() ? j.value("type", "") : "";
-            LineageEvent event;
+            BasicLineageEvent<G> event;
             if (type == "job") {
-                event.kind = LineageEvent::Kind::job;
-                event.record = record_from_json(j, space_, source);
+                event.kind = LineageKind::job;
+                event.record = record_from_json<G>(j, space_, source);
             } else if (type == "dispatched") {
-                event.kind = LineageEvent::Kind::dispatched;
-                event.record.job = job_from_json(j, space_, source);
+                event.kind = LineageKind::dispatched;
+                event.record.job = job_from_json<G>(j, space_, source);
             } else if (type == "migration") {
-                event.kind = LineageEvent::Kind::migration;
+                event.kind = LineageKind::migration;
             } else if (type == "warning") {
-                event.kind = LineageEvent::Kind::warning;
+                event.kind = LineageKind::warning;
             } else {
                 throw ParseError(path_.string(), line_no_, 1,
                                  "expected a lineage record with \"type\": \"job\", \"dispatched\", \"migration\" "
@@ -255,7 +267,7 @@ private:
     std::string line_label() const { return offset_label_ ? fmt::format("+{}", line_no_) : std::to_string(line_no_); }
 
     std::filesystem::path path_;
-    const SearchSpace& space_;
+    const space_of<G>& space_;
     std::ifstream in_;
     std::uint64_t offset_ = 0;
     std::uint64_t valid_ = 0;
@@ -265,14 +277,17 @@ private:
     bool torn_ = false;
 };
 
+/// The lineage reader of the layer genome.
+using LineageReader = BasicLineageReader<Genome<LayerGene>>;
+
 /// The job of the "dispatched" line that starts at byte `offset` of the
 /// log (a checkpoint's reference). ParseError/ConfigError naming the file
 /// and offset when there is no such line.
-inline Job<Genome<LayerGene>> read_dispatched_at(const std::filesystem::path& path, const SearchSpace& space,
-                                                 std::uint64_t offset) {
-    LineageReader reader(path, space, offset);
+template <class G = Genome<LayerGene>>
+Job<G> read_dispatched_at(const std::filesystem::path& path, const space_of<G>& space, std::uint64_t offset) {
+    BasicLineageReader<G> reader(path, space, offset);
     const auto event = reader.next();
-    if (!event || event->kind != LineageEvent::Kind::dispatched) {
+    if (!event || event->kind != LineageKind::dispatched) {
         throw ParseError(path.string(), 1, 1,
                          fmt::format("expected a \"dispatched\" line at byte {} (the checkpoint refers to it)", offset));
     }
@@ -280,8 +295,9 @@ inline Job<Genome<LayerGene>> read_dispatched_at(const std::filesystem::path& pa
 }
 
 /// What read_lineage() found.
-struct LineageContents {
-    std::vector<JobRecord<Genome<LayerGene>>> records;  ///< job lines, in file order
+template <class G>
+struct BasicLineageContents {
+    std::vector<JobRecord<G>> records;  ///< job lines, in file order
     std::size_t dispatched = 0;                         ///< dispatched lines
     std::size_t migrations = 0;                         ///< migration lines
     std::size_t warnings = 0;                           ///< warning lines
@@ -289,18 +305,22 @@ struct LineageContents {
     bool torn_tail = false;  ///< the last line had no newline (a crash mid-write): ignored
 };
 
+/// What read_lineage() found for the layer genome.
+using LineageContents = BasicLineageContents<Genome<LayerGene>>;
+
 /// Reads the whole of lineage.jsonl into memory (for tools and tests; a
 /// resume reads from the checkpoint's offset with LineageReader instead).
 /// Errors as LineageReader; a missing file reads as empty.
-inline LineageContents read_lineage(const std::filesystem::path& path, const SearchSpace& space) {
-    LineageContents contents;
-    LineageReader reader(path, space);
+template <class G = Genome<LayerGene>>
+BasicLineageContents<G> read_lineage(const std::filesystem::path& path, const space_of<G>& space) {
+    BasicLineageContents<G> contents;
+    BasicLineageReader<G> reader(path, space);
     while (auto event = reader.next()) {
         switch (event->kind) {
-            case LineageEvent::Kind::job: contents.records.push_back(std::move(event->record)); break;
-            case LineageEvent::Kind::dispatched: ++contents.dispatched; break;
-            case LineageEvent::Kind::migration: ++contents.migrations; break;
-            case LineageEvent::Kind::warning: ++contents.warnings; break;
+            case LineageKind::job: contents.records.push_back(std::move(event->record)); break;
+            case LineageKind::dispatched: ++contents.dispatched; break;
+            case LineageKind::migration: ++contents.migrations; break;
+            case LineageKind::warning: ++contents.warnings; break;
         }
     }
     contents.valid_bytes = static_cast<std::size_t>(reader.valid_bytes());
@@ -318,7 +338,8 @@ inline void trim_lineage(const std::filesystem::path& path, std::uint64_t valid_
 }
 
 /// Cuts a torn last line off the log so new lines append cleanly.
-inline void trim_lineage(const std::filesystem::path& path, const LineageContents& contents) {
+template <class G>
+void trim_lineage(const std::filesystem::path& path, const BasicLineageContents<G>& contents) {
     if (contents.torn_tail) trim_lineage(path, contents.valid_bytes);
 }
 

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include <evonas/engine/observer.hpp>
+#include <evonas/genome/genome.hpp>
 
 #if __has_include(<unistd.h>)
 #include <unistd.h>
@@ -117,18 +118,19 @@ inline std::string progress_line(const Progress& p, std::size_t workers, std::op
 /// update) even when the stream is not a terminal. Workers busy: the mean
 /// since the previous line (BusyMeter). Thread safety: like any observer,
 /// called from the one thread that drives the engine.
-class ConsoleProgress : public Observer<Genome<LayerGene>> {
+template <class G>
+class BasicConsoleProgress : public Observer<G> {
 public:
     /// Reports on a run with `workers` workers to `stream` (stderr by default).
-    explicit ConsoleProgress(std::size_t workers, std::FILE* stream = stderr, bool force = false,
+    explicit BasicConsoleProgress(std::size_t workers, std::FILE* stream = stderr, bool force = false,
                              std::chrono::milliseconds interval = std::chrono::milliseconds(250))
         : workers_(workers), stream_(stream), tty_(is_terminal(stream)), force_(force), interval_(interval) {}
 
     /// Counts the job as busy from now on.
-    void on_proposed(const Job<Genome<LayerGene>>&, const Progress& p) override { busy_.proposed(p); }
+    void on_proposed(const Job<G>&, const Progress& p) override { busy_.proposed(p); }
 
     /// Rewrites the line, at most once per interval.
-    void on_finished(const JobRecord<Genome<LayerGene>>&, const Progress& p) override {
+    void on_finished(const JobRecord<G>&, const Progress& p) override {
         busy_.finished(p);
         update(p, false);
     }
@@ -168,5 +170,8 @@ private:
     std::size_t width_ = 0;
     BusyMeter busy_;
 };
+
+/// The progress line of a run of the layer genome.
+using ConsoleProgress = BasicConsoleProgress<Genome<LayerGene>>;
 
 }  // namespace evonas

@@ -14,8 +14,8 @@
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
 #include <evonas/error.hpp>
-#include <evonas/genome/text.hpp>
-#include <evonas/space/search_space.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 
 namespace evonas {
 
@@ -135,14 +135,15 @@ inline IslandCursor cursor_from_json(const nlohmann::json& j, const std::string&
 }
 
 /// A job as JSON (genome as canonical text).
-inline nlohmann::json job_to_json(const Job<Genome<LayerGene>>& job, const SearchSpace& space) {
+template <class G>
+nlohmann::json job_to_json(const Job<G>& job, const space_of<G>& space) {
     nlohmann::json j{{"id", job.id},
                      {"island", job.island},
                      {"seed", detail::hex64(job.seed)},
                      {"origin", std::string(to_string(job.origin))},
                      {"op", job.op},
                      {"parents", job.parents},
-                     {"genome", to_text(job.genome, space)},
+                     {"genome", genome_text_of(job.genome, space)},
                      {"hash", detail::hex64(job.hash)},
                      {"cursor", cursor_to_json(job.cursor)}};
     if (!job.check_note.empty()) j["check"] = job.check_note;
@@ -152,10 +153,10 @@ inline nlohmann::json job_to_json(const Job<Genome<LayerGene>>& job, const Searc
 
 /// The job job_to_json() wrote, its genome parsed against `space`.
 /// ConfigError naming `where` (and the field) when malformed.
-inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const SearchSpace& space,
-                                            const std::string& where) {
+template <class G = Genome<LayerGene>>
+Job<G> job_from_json(const nlohmann::json& j, const space_of<G>& space, const std::string& where) {
     return detail::json_guard(where, [&] {
-        Job<Genome<LayerGene>> job;
+        Job<G> job;
         job.id = detail::get_member<std::uint64_t>(j, "id", where);
         job.island = detail::get_member<std::size_t>(j, "island", where);
         job.seed = detail::parse_hex64(detail::get_member<std::string>(j, "seed", where), where + ".seed");
@@ -170,7 +171,7 @@ inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const Searc
         if (!known) throw ConfigError(where + ".origin", fmt::format("unknown origin '{}'", origin));
         job.op = detail::get_member<std::string>(j, "op", where);
         job.parents = detail::get_member<std::vector<std::uint64_t>>(j, "parents", where);
-        job.genome = parse_genome(detail::get_member<std::string>(j, "genome", where), space, where + ".genome");
+        job.genome = genome_from_text_of<G>(detail::get_member<std::string>(j, "genome", where), space, where + ".genome");
         job.hash = detail::parse_hex64(detail::get_member<std::string>(j, "hash", where), where + ".hash");
         if (j.contains("check")) job.check_note = detail::get_member<std::string>(j, "check", where);
         if (j.contains("attempt")) job.attempt = detail::get_member<std::uint32_t>(j, "attempt", where);
@@ -180,7 +181,8 @@ inline Job<Genome<LayerGene>> job_from_json(const nlohmann::json& j, const Searc
 }
 
 /// One lineage line: the job, its fitness and where and when it ran.
-inline nlohmann::json record_to_json(const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space) {
+template <class G>
+nlohmann::json record_to_json(const JobRecord<G>& r, const space_of<G>& space) {
     auto j = job_to_json(r.job, space);
     j["fitness"] = fitness_to_json(r.fitness);
     j["worker"] = r.work.worker;
@@ -191,11 +193,11 @@ inline nlohmann::json record_to_json(const JobRecord<Genome<LayerGene>>& r, cons
 }
 
 /// The record record_to_json() wrote; ConfigError naming `where` when malformed.
-inline JobRecord<Genome<LayerGene>> record_from_json(const nlohmann::json& j, const SearchSpace& space,
-                                                     const std::string& where) {
+template <class G = Genome<LayerGene>>
+JobRecord<G> record_from_json(const nlohmann::json& j, const space_of<G>& space, const std::string& where) {
     return detail::json_guard(where, [&] {
-        JobRecord<Genome<LayerGene>> r;
-        r.job = job_from_json(j, space, where);
+        JobRecord<G> r;
+        r.job = job_from_json<G>(j, space, where);
         if (!j.contains("fitness")) throw ConfigError(where + ".fitness", "is missing");
         r.fitness = fitness_from_json(j.at("fitness"), where + ".fitness");
         r.work.worker = detail::get_member<std::size_t>(j, "worker", where);

@@ -16,8 +16,8 @@
 
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
-#include <evonas/genome/text.hpp>
-#include <evonas/space/search_space.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 
 namespace evonas {
 
@@ -172,8 +172,9 @@ namespace detail {
 
 // The fields of a job line, or of a dispatched line (record == nullptr), in
 // nlohmann's (sorted) key order.
-inline void append_job_line(std::string& out, const Job<Genome<LayerGene>>& job, const JobRecord<Genome<LayerGene>>* r,
-                            const SearchSpace& space, std::string& scratch) {
+template <class G>
+void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r, const space_of<G>& space,
+                     std::string& scratch) {
     out += '{';
     if (job.attempt > 1) {
         append_json_key(out, "attempt");
@@ -207,7 +208,7 @@ inline void append_job_line(std::string& out, const Job<Genome<LayerGene>>& job,
     }
     out += ",\"genome\":";
     scratch.clear();
-    append_text(scratch, job.genome, space);
+    append_genome_text(scratch, job.genome, space);
     append_json_string(out, scratch);
     out += ",\"hash\":";
     append_hex64_string(out, job.hash);
@@ -246,21 +247,22 @@ inline void append_job_line(std::string& out, const Job<Genome<LayerGene>>& job,
 /// record_to_json() does. `scratch` holds the genome's text on the way (a
 /// caller writing many lines keeps one, so nothing is allocated per line).
 /// Reentrant: touches nothing but `out` and `scratch`.
-inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space,
-                               std::string& scratch) {
-    detail::append_job_line(out, r.job, &r, space, scratch);
+template <class G>
+void append_record_line(std::string& out, const JobRecord<G>& r, const space_of<G>& space, std::string& scratch) {
+    detail::append_job_line<G>(out, r.job, &r, space, scratch);
 }
 
 /// Appends one lineage "dispatched" line to `out`: the fields of
 /// job_to_json() plus `"type":"dispatched"`, sorted, and a newline; written
 /// when a job goes to a worker, so a resume can send it again.
-inline void append_dispatched_line(std::string& out, const Job<Genome<LayerGene>>& job, const SearchSpace& space,
-                                   std::string& scratch) {
-    detail::append_job_line(out, job, nullptr, space, scratch);
+template <class G>
+void append_dispatched_line(std::string& out, const Job<G>& job, const space_of<G>& space, std::string& scratch) {
+    detail::append_job_line<G>(out, job, nullptr, space, scratch);
 }
 
 /// append_record_line() with a scratch string of its own.
-inline void append_record_line(std::string& out, const JobRecord<Genome<LayerGene>>& r, const SearchSpace& space) {
+template <class G>
+void append_record_line(std::string& out, const JobRecord<G>& r, const space_of<G>& space) {
     std::string scratch;
     append_record_line(out, r, space, scratch);
 }

@@ -41,14 +41,16 @@ inline EvolutionOptions options_for_run(const EvolutionOptions& requested, const
 /// observers. Call it before the run starts, from the thread that will
 /// drive the model. ConfigError when the log was cut behind the checkpoint
 /// (finished jobs it covers are gone): refuses, changes nothing.
-inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>& model, const RunPaths& paths,
-                                                  const nlohmann::json& identity, const nlohmann::json& extra,
-                                                  bool resume) {
+template <class G>
+std::shared_ptr<BasicLineageLog<G>> open_run_files(IslandModel<G>& model, const RunPaths& paths,
+                                                   const nlohmann::json& identity, const nlohmann::json& extra,
+                                                   bool resume) {
     const auto& space = model.space();
     if (!prepare_run_directory(paths, identity, extra, resume)) {
         std::error_code ignored;
         std::filesystem::remove(paths.seen(), ignored);  // a fresh run starts a fresh index
-        return std::make_shared<LineageLog>(paths.lineage(), space, 0, std::make_shared<SeenFile>(paths.seen()));
+        return std::make_shared<BasicLineageLog<G>>(paths.lineage(), space, 0,
+                                                    std::make_shared<SeenFile>(paths.seen()));
     }
     std::uint64_t offset = 0;     // lineage bytes the checkpoint covers
     std::uint64_t covered = 0;    // job lines it covers (evonas 0.1's checkpoints)
@@ -59,7 +61,7 @@ inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>
         const auto snapshot = read_checkpoint(paths.checkpoint());
         restore_model(model, snapshot, paths.checkpoint().string(), [&](std::uint64_t id, std::uint64_t at) {
             pending[id] = at;
-            return read_dispatched_at(paths.lineage(), space, at);
+            return read_dispatched_at<G>(paths.lineage(), space, at);
         });
         version_one = snapshot.value("format_version", 0) == 1;
         offset = snapshot.value("lineage_bytes", std::uint64_t{0});
@@ -79,16 +81,16 @@ inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>
     }
     // Replay from the checkpoint's offset (evonas 0.1's checkpoints count
     // job lines: skip that many).
-    LineageReader reader(paths.lineage(), space, offset);
+    BasicLineageReader<G> reader(paths.lineage(), space, offset);
     std::vector<SeenRecord> replayed;
     std::uint64_t jobs_seen = 0, records = covered;
     double elapsed = model.progress().elapsed_seconds;
     while (auto event = reader.next()) {
-        if (event->kind == LineageEvent::Kind::dispatched) {
+        if (event->kind == LineageKind::dispatched) {
             if (version_one) continue;  // evonas 0.1 wrote none; a line after its checkpoint cannot be one
             model.replay_dispatched(event->record.job);
             pending[event->record.job.id] = event->begin_offset;
-        } else if (event->kind == LineageEvent::Kind::job) {
+        } else if (event->kind == LineageKind::job) {
             if (version_one && jobs_seen++ < covered) continue;
             const auto& r = event->record;
             pending.erase(r.job.id);
@@ -119,7 +121,7 @@ inline std::shared_ptr<LineageLog> open_run_files(IslandModel<Genome<LayerGene>>
         seen->truncate(seen_count);
         for (const auto& r : replayed) seen->append(r);
     }
-    auto log = std::make_shared<LineageLog>(paths.lineage(), space, static_cast<std::size_t>(records), seen);
+    auto log = std::make_shared<BasicLineageLog<G>>(paths.lineage(), space, static_cast<std::size_t>(records), seen);
     for (const auto& [id, at] : pending) {
         if (at < reader.valid_bytes()) log->note_pending(id, at);  // (a line cut off with a torn tail is gone)
     }
@@ -137,7 +139,8 @@ struct PendingCheckpoint {
 
 /// Takes a checkpoint of `model` (O(population + islands)); call it where
 /// the model is driven (under the driver's lock).
-inline PendingCheckpoint take_checkpoint(const IslandModel<Genome<LayerGene>>& model, const LineageLog& log) {
+template <class G>
+PendingCheckpoint take_checkpoint(const IslandModel<G>& model, const BasicLineageLog<G>& log) {
     PendingCheckpoint c;
     auto snapshot = model_snapshot(model, [&log](std::uint64_t id) { return log.offset_of(id); });
     snapshot["lineage_bytes"] = log.bytes();
@@ -154,7 +157,8 @@ inline PendingCheckpoint take_checkpoint(const IslandModel<Genome<LayerGene>>& m
 /// crash of the machine could take), then checkpoint.json and best.txt are
 /// replaced atomically. May run outside the driver's lock while jobs go on
 /// being logged; never two at a time for one run directory.
-inline void write_checkpoint_files(const PendingCheckpoint& c, const RunPaths& paths, LineageLog& log) {
+template <class G>
+void write_checkpoint_files(const PendingCheckpoint& c, const RunPaths& paths, BasicLineageLog<G>& log) {
     log.sync();
     write_file_atomically(paths.checkpoint(), c.text, "checkpoint");
     if (!c.best.empty()) write_file_atomically(paths.best(), c.best, "best genome");
@@ -162,7 +166,8 @@ inline void write_checkpoint_files(const PendingCheckpoint& c, const RunPaths& p
 
 /// Takes and writes a checkpoint, and tells the model's observers: for a
 /// driver that writes them where it drives the model.
-inline void write_run_checkpoint(const IslandModel<Genome<LayerGene>>& model, const RunPaths& paths, LineageLog& log) {
+template <class G>
+void write_run_checkpoint(const IslandModel<G>& model, const RunPaths& paths, BasicLineageLog<G>& log) {
     const auto c = take_checkpoint(model, log);
     write_checkpoint_files(c, paths, log);
     for (const auto& o : model.observers()) o->on_checkpoint(paths.checkpoint(), c.progress);

@@ -17,9 +17,9 @@
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/options.hpp>
 #include <evonas/error.hpp>
-#include <evonas/genome/text.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/io/files.hpp>
-#include <evonas/space/space_json.hpp>
 #include <evonas/version.hpp>
 
 namespace evonas {
@@ -105,11 +105,12 @@ struct RunPaths {
 };
 
 /// The identity of a run as run.json stores it.
-inline nlohmann::json run_identity(const SearchSpace& space, const EvolutionOptions& options,
-                                   const std::vector<Genome<LayerGene>>& seeds) {
+template <class G = Genome<LayerGene>>
+nlohmann::json run_identity(const space_of<G>& space, const EvolutionOptions& options,
+                            const std::vector<G>& seeds) {
     nlohmann::json seed_texts = nlohmann::json::array();
-    for (const auto& s : seeds) seed_texts.push_back(to_text(s, space));
-    return {{"space", space_to_json(space)}, {"options", options_to_json(options)}, {"seeds", seed_texts}};
+    for (const auto& s : seeds) seed_texts.push_back(genome_text_of(s, space));
+    return {{"space", space_json_of<G>(space)}, {"options", options_to_json(options)}, {"seeds", seed_texts}};
 }
 
 /// Prepares `dir` for a run. A fresh or empty directory gets run.json. A
@@ -185,12 +186,14 @@ inline bool prepare_run_directory(const RunPaths& paths, const nlohmann::json& i
 }
 
 /// best.txt's content: score, job id and the genome's canonical text.
-inline std::string best_text(const Individual<Genome<LayerGene>>& best, const SearchSpace& space) {
-    return fmt::format("score {}\njob {}\n{}\n", best.score, best.id, to_text(best.genome, space));
+template <class G>
+std::string best_text(const Individual<G>& best, const space_of<G>& space) {
+    return fmt::format("score {}\njob {}\n{}\n", best.score, best.id, genome_text_of(best.genome, space));
 }
 
 /// Writes best.txt (best_text()) atomically.
-inline void write_best(const RunPaths& paths, const Individual<Genome<LayerGene>>& best, const SearchSpace& space) {
+template <class G>
+void write_best(const RunPaths& paths, const Individual<G>& best, const space_of<G>& space) {
     write_file_atomically(paths.best(), best_text(best, space), "best genome");
 }
 

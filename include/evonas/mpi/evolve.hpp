@@ -89,14 +89,14 @@ inline void share_resolved(const boost::mpi::communicator& comm, EvolutionOption
 /// its island's finished count, best and genomes seen (for duplicates), so
 /// that with islands that do not interact a resumed run continues exactly
 /// as the uninterrupted one.
-inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const RunOptions& options,
-                                                const std::vector<LayerGenome>& seeds,
-                                                const EvolutionOperators<LayerGenome>& operators,
-                                                std::size_t island, const std::string& snapshot,
-                                                const std::vector<char>& seen) {
+template <class G>
+std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, const BasicRunOptions<G>& options,
+                                                  const std::vector<G>& seeds, const EvolutionOperators<G>& operators,
+                                                  std::size_t island, const std::string& snapshot,
+                                                  const std::vector<char>& seen) {
     auto evolution = options.evolution;
     evolution.stop.max_evaluations = island_share(evolution.stop.max_evaluations, evolution.islands, island);
-    auto model = std::make_unique<Model>(space, evolution, seeds, operators);
+    auto model = std::make_unique<IslandModel<G>>(space, evolution, seeds, operators);
     if (!snapshot.empty()) {
         auto state = nlohmann::json::parse(snapshot);
         const auto& mine = state.at("islands").at(island);
@@ -124,7 +124,8 @@ inline std::unique_ptr<Model> make_island_model(const SearchSpace& space, const 
 }
 
 /// The finished entries of a model's duplicate index, for the masters.
-inline std::vector<char> seen_bytes(const Model& model) {
+template <class G>
+std::vector<char> seen_bytes(const IslandModel<G>& model) {
     wire::Writer w;
     model.seen().for_each([&](std::uint64_t hash, const SeenGenome& s) {
         if (s.finished) write_seen(w, hash, s);
@@ -159,21 +160,25 @@ inline std::vector<char> seen_bytes(const Model& model) {
 /// from one thread per rank (the driver runs on that thread and calls the
 /// trainer and observers from it). It communicates on its own duplicate of
 /// `comm`, so other traffic on `comm` does not interfere.
-template <class Factory>
-EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, const SearchSpace& space,
-                                          Factory&& make_trainer, const RunOptions& options,
-                                          std::vector<Genome<LayerGene>> seeds = {},
-                                          EvolutionOperators<Genome<LayerGene>> operators = {},
-                                          ObserverList<Genome<LayerGene>> observers = {}) {
-    using G = Genome<LayerGene>;
+///
+/// A genome type of your own (genome_traits<G>) is named when the
+/// arguments do not say it: `mpi::evolve<MyGenome>(comm, space, ...)`, with
+/// `mpi::BasicRunOptions<MyGenome>`; genomes travel as their text.
+template <class G = Genome<LayerGene>, class Factory>
+EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_identity_t<space_of<G>>& space,
+                          Factory&& make_trainer, const std::type_identity_t<BasicRunOptions<G>>& options,
+                          std::vector<G> seeds = {}, EvolutionOperators<G> operators = {},
+                          ObserverList<G> observers = {}) {
+    static_assert(check_genome_type<G>());
+    using Model = IslandModel<G>;
     using F = std::remove_reference_t<Factory>;
     static_assert(std::is_invocable_v<F&, const RankPlace&> || std::is_invocable_v<F&, std::size_t>,
                   "mpi::evolve: make_trainer must be callable as make_trainer(const evonas::mpi::RankPlace&) "
                   "or make_trainer(std::size_t node_worker)");
     using TrainerType = typename detail::FactoryResult<F>::type;
     static_assert(TrainerEvaluates<TrainerType, G>,
-                  "mpi::evolve: the trainer must have evaluate(const evonas::Genome<>&, const evonas::JobContext&) "
-                  "returning evonas::Fitness (see docs/trainer.md)");
+                  "mpi::evolve: the trainer must have evaluate(const G& genome, const evonas::JobContext&) "
+                  "returning evonas::Fitness, G being the genome type evolved (see docs/trainer.md)");
     constexpr bool has_check = requires(TrainerType& t, G& g) {
         { t.check(g) } -> std::convertible_to<Check>;
     };
@@ -191,8 +196,8 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
     // options' auto fields are resolved there (from run.json when resuming)
     // and sent to every rank, so all models use the same values, whatever
     // each master's share of the budget.
-    detail::Book book;
-    std::unique_ptr<detail::Model> book_model;
+    detail::Book<G> book;
+    std::unique_ptr<Model> book_model;
     std::string snapshot;
     std::vector<char> seen;
     double offset = 0.0;
@@ -200,14 +205,14 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
     detail::agree_on(run_comm, [&] {
         if (!root) return;
         resolved.evolution = options_for_run(options.evolution, RunPaths{options.run_dir}, options.resume).resolved();
-        book_model = std::make_unique<detail::Model>(space, resolved.evolution, seeds, operators);
+        book_model = std::make_unique<Model>(space, resolved.evolution, seeds, operators);
         if (files) {
             const nlohmann::json extra{{"driver", "mpi"},
                                        {"ranks", run_comm.size()},
                                        {"workers", layout.worker_count()},
                                        {"stop", stop_to_json(options.evolution.stop)}};
             book.paths = RunPaths{options.run_dir};
-            book.log = open_run_files(*book_model, book.paths, run_identity(space, book_model->options(), seeds),
+            book.log = open_run_files(*book_model, book.paths, run_identity<G>(space, book_model->options(), seeds),
                                       extra, options.resume);
             if (options.resume && options.evolution.islands > 1) {
                 snapshot = model_snapshot(*book_model).dump();
@@ -229,15 +234,15 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
             auto trainer = detail::make_trainer_for(make_trainer, place);
             agreed = true;
             detail::agree(run_comm, {});
-            return detail::run_worker(run_comm, layout.masters[place.island], trainer, place, space, options.stats,
+            return detail::run_worker<G>(run_comm, layout.masters[place.island], trainer, place, space, options.stats,
                                       std::chrono::steady_clock::now());
         }
-        std::unique_ptr<detail::Model> own;
-        detail::Model* model = nullptr;
+        std::unique_ptr<Model> own;
+        Model* model = nullptr;
         if (root && options.evolution.islands == 1) {
             model = book_model.get();  // its budget is the whole run's
         } else {
-            own = detail::make_island_model(space, resolved, seeds, operators, place.island,
+            own = detail::make_island_model<G>(space, resolved, seeds, operators, place.island,
                                             options.resume ? snapshot : std::string(), seen);
             model = own.get();
         }
@@ -245,11 +250,11 @@ EvolutionResult<Genome<LayerGene>> evolve(const boost::mpi::communicator& comm, 
             book.model = book_model.get();
             book.separate = book_model.get() != model;
             book.checkpoint_interval = options.checkpoint_interval;
-            if (options.progress) book.observers.push_back(std::make_shared<ConsoleProgress>(layout.worker_count()));
+            if (options.progress) book.observers.push_back(std::make_shared<BasicConsoleProgress<G>>(layout.worker_count()));
             for (auto& o : observers) book.observers.push_back(std::move(o));
         }
-        const auto run = [&](typename detail::Model::Prepare prepare) {
-            detail::Master master(run_comm, layout, space, *model, resolved, std::move(prepare),
+        const auto run = [&](typename Model::Prepare prepare) {
+            detail::Master<G> master(run_comm, layout, space, *model, resolved, std::move(prepare),
                                   root ? &book : nullptr, std::chrono::steady_clock::now(), offset);
             return master.run();
         };

@@ -46,8 +46,6 @@
 
 namespace evonas::mpi::detail {
 
-using Model = IslandModel<LayerGenome>;
-
 inline std::string describe(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
@@ -61,16 +59,17 @@ inline std::string describe(const std::exception_ptr& e) {
 /// Rank 0's bookkeeping: the book model (every island's finished jobs), the
 /// run files and the observers. With one island the book is rank 0's own
 /// model. Thread safety: none (the master's thread only).
+template <class G>
 struct Book {
-    Model* model = nullptr;
+    IslandModel<G>* model = nullptr;
     bool separate = false;                 ///< replay records into `model` (more than one island)
-    std::shared_ptr<LineageLog> log;       ///< null without a run directory
+    std::shared_ptr<BasicLineageLog<G>> log;  ///< null without a run directory
     RunPaths paths;
     std::uint64_t checkpoint_interval = 0;
-    ObserverList<LayerGenome> observers;   ///< the user's and the console's
+    ObserverList<G> observers;   ///< the user's and the console's
     bool checkpoint_due = false;
 
-    void accept(const JobRecord<LayerGenome>& record) {
+    void accept(const JobRecord<G>& record) {
         if (separate) model->replay(record);
         const auto progress = model->progress();
         if (log) log->on_finished(record, progress);
@@ -86,7 +85,7 @@ struct Book {
     /// A job went to a worker: the lineage's "dispatched" line (and, with a
     /// separate book, the job is in flight in the book model, so a
     /// checkpoint carries it and a resume sends it again).
-    void accept_dispatched(const Job<LayerGenome>& job) {
+    void accept_dispatched(const Job<G>& job) {
         if (separate) model->replay_dispatched(job);
         if (log) log->on_proposed(job, model->progress());
     }
@@ -136,12 +135,12 @@ struct Book {
 };
 
 /// Passes the events of a master's own model to the master.
-template <class M>
-class Forwarder : public Observer<LayerGenome> {
+template <class M, class G>
+class Forwarder : public Observer<G> {
 public:
     explicit Forwarder(M& master) : master_(master) {}
-    void on_proposed(const Job<LayerGenome>& job, const Progress&) override { master_.own_proposed(job); }
-    void on_finished(const JobRecord<LayerGenome>& record, const Progress&) override { master_.own_finished(record); }
+    void on_proposed(const Job<G>& job, const Progress&) override { master_.own_proposed(job); }
+    void on_finished(const JobRecord<G>& record, const Progress&) override { master_.own_finished(record); }
     void on_migrated(const MigrationEvent& event, const Progress&) override { master_.own_migrated(event); }
     void on_warning(const std::string& text, const Progress&) override { master_.own_warning(text); }
 
@@ -150,13 +149,15 @@ private:
 };
 
 /// One island master. Thread safety: none; run() owns the calling thread.
+template <class G>
 class Master {
 public:
     using clock = std::chrono::steady_clock;
-    using Prepare = Model::Prepare;
+    using Model = IslandModel<G>;
+    using Prepare = typename Model::Prepare;
 
-    Master(MPI_Comm comm, const Layout& layout, const SearchSpace& space, Model& model, const RunOptions& options,
-           Prepare prepare, Book* book, clock::time_point start, double offset)
+    Master(MPI_Comm comm, const Layout& layout, const space_of<G>& space, Model& model,
+           const BasicRunOptions<G>& options, Prepare prepare, Book<G>* book, clock::time_point start, double offset)
         : comm_(comm),
           layout_(layout),
           space_(space),
@@ -187,8 +188,8 @@ public:
     Master(const Master&) = delete;
     Master& operator=(const Master&) = delete;
 
-    EvolutionResult<LayerGenome> run() {
-        model_.add_observer(std::make_shared<Forwarder<Master>>(*this));
+    EvolutionResult<G> run() {
+        model_.add_observer(std::make_shared<Forwarder<Master, G>>(*this));
         guard([&] {
             // Every worker gets its first job(s), round by round.
             for (std::size_t round = 0; round < options_.jobs_per_worker; ++round) {
@@ -229,17 +230,17 @@ public:
     }
 
     // Called by the Forwarder from inside the model's complete()/propose().
-    void own_proposed(const Job<LayerGenome>& job) {
+    void own_proposed(const Job<G>& job) {
         share_seen(job.hash, SeenGenome{job.id, false, FitnessStatus::ok, 0.0});
         if (book_) {
             book_->accept_dispatched(job);
         } else {
             if (events_.size() == 0) events_since_ = clock::now();
             events_.u8(event_dispatched);
-            wire::write(events_, job);
+            wire::write(events_, job, &space_);
         }
     }
-    void own_finished(const JobRecord<LayerGenome>& record) {
+    void own_finished(const JobRecord<G>& record) {
         if (record.trained) {
             share_seen(record.job.hash, SeenGenome{record.job.id, true, record.fitness.status,
                                                    record.fitness.rank_score_or(0.0)});
@@ -249,7 +250,7 @@ public:
         } else {
             if (events_.size() == 0) events_since_ = clock::now();
             events_.u8(event_record);
-            wire::write(events_, record);
+            wire::write(events_, record, &space_);
         }
     }
     void own_warning(const std::string& text) {
@@ -325,7 +326,7 @@ private:
                 break;
             case tag_finish:
                 if (is_root()) unexpected(status);
-                on_finish(decode_finish(bytes, space_));
+                on_finish(decode_finish<G>(bytes, space_));
                 break;
             case tag_seen:
                 ++received_;
@@ -373,7 +374,7 @@ private:
         wire::Reader r(bytes.data(), bytes.size(), "migrants");
         const auto to = r.u64();
         r.u64();  // from island
-        auto migrants = wire::read_individuals(r, space_);
+        auto migrants = wire::read_individuals<G>(r, space_);
         r.expect_end();
         if (to != island_) r.fail(fmt::format("migrants for island {} sent to the master of island {}", to, island_));
         if (!failed_) model_.receive_migrants(island_, std::move(migrants));
@@ -399,7 +400,7 @@ private:
         while (!r.at_end()) {
             const auto kind = r.u8();
             if (kind == event_record) {
-                const auto record = wire::read_record(r, space_);
+                const auto record = wire::read_record<G>(r, space_);
                 if (failed_) continue;
                 book_->accept(record);
                 if (book_->checkpoint_due) book_->checkpoint();
@@ -407,7 +408,7 @@ private:
                 const auto event = wire::read_migration(r);
                 if (!failed_) book_->accept(event);
             } else if (kind == event_dispatched) {
-                const auto job = wire::read_job(r, space_);
+                const auto job = wire::read_job<G>(r, space_);
                 if (!failed_) book_->accept_dispatched(job);
             } else if (kind == event_warning) {
                 const auto text = r.str();
@@ -429,7 +430,7 @@ private:
         if (islands_done_ == layout_.islands) finish_run();
     }
 
-    void on_finish(Finish finish) {
+    void on_finish(Finish<G> finish) {
         expected_ = finish.expected;
         if (finish.outcome.failed && !failed_) {
             failed_ = true;
@@ -458,7 +459,7 @@ private:
         }
     }
 
-    void send_job(WorkerState& ws, const Job<LayerGenome>& job) {
+    void send_job(WorkerState& ws, const Job<G>& job) {
         const double timeout = options_.job_timeout_seconds;
         double run_left = -1.0;
         const double now = elapsed();
@@ -471,7 +472,7 @@ private:
         if (allowed == std::numeric_limits<double>::infinity() && options_.auto_deadline_factor > 0.0) {
             allowed = std::max(options_.auto_deadline_min_seconds, options_.auto_deadline_factor * median_duration());
         }
-        outbox_.send(ws.rank, tag_job, encode_job(job, timeout, run_left));
+        outbox_.send(ws.rank, tag_job, encode_job(job, timeout, run_left, &space_));
         ws.jobs.push_back(InFlight{job.id, clock::now(), now, allowed});
         ++outstanding_;
         ++stats_.jobs;
@@ -487,7 +488,7 @@ private:
             wire::Writer w;
             w.u64(j);
             w.u64(island_);
-            wire::write(w, migrants);
+            wire::write(w, migrants, &space_);
             send_to_master(j, tag_migrants, w.take());
         }
         maybe_notice();
@@ -664,7 +665,7 @@ private:
         book.model->set_elapsed(elapsed());
         if (!failed_) guard([&] { book.checkpoint(); });
         guard([&] { book.end(); });
-        Outcome outcome;
+        Outcome<G> outcome;
         outcome.failed = failed_;
         outcome.error = error_text_;
         outcome.result = book.model->result();
@@ -675,19 +676,19 @@ private:
                                                              : std::string("max_evaluations");
         for (std::size_t j = 0; j < layout_.islands; ++j) {
             if (j == island_) continue;
-            outbox_.send(layout_.masters[j], tag_finish, encode_finish(Finish{expected_by_island_[j], outcome}));
+            outbox_.send(layout_.masters[j], tag_finish, encode_finish(Finish<G>{expected_by_island_[j], outcome}, space_));
         }
         expected_ = expected_by_island_[island_];
         outcome_ = std::move(outcome);
         finishing_ = true;
     }
 
-    EvolutionResult<LayerGenome> end() {
+    EvolutionResult<G> end() {
         if (failed_ && !outcome_.failed) {
             outcome_.failed = true;
             outcome_.error = error_text_;
         }
-        const auto stop = encode_stop(outcome_);
+        const auto stop = encode_stop(outcome_, space_);
         for (const auto& ws : workers_) outbox_.send(ws.rank, tag_stop, stop);
         outbox_.finish([&](int rank) {
             const int w = worker_of_rank_[static_cast<std::size_t>(rank)];
@@ -702,11 +703,11 @@ private:
 
     MPI_Comm comm_;
     const Layout& layout_;
-    const SearchSpace& space_;
+    const space_of<G>& space_;
     Model& model_;
-    const RunOptions& options_;
+    const BasicRunOptions<G>& options_;
     Prepare prepare_;
-    Book* book_;
+    Book<G>* book_;
     clock::time_point start_;
     double offset_;
     std::size_t island_;
@@ -739,7 +740,7 @@ private:
     bool failed_ = false;
     std::string error_text_;
     std::exception_ptr own_error_;
-    Outcome outcome_;
+    Outcome<G> outcome_;
 
     // rank 0
     std::vector<bool> island_done_;

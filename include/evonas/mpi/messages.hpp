@@ -22,38 +22,40 @@
 
 namespace evonas::mpi::detail {
 
-using LayerGenome = Genome<LayerGene>;
-
 /// A job as a worker needs it.
+template <class G>
 struct JobOrder {
     std::uint64_t id = 0;
     std::uint64_t seed = 0;
     std::size_t island = 0;
     double timeout = 0.0;    ///< the job's own deadline in seconds (0: none)
     double run_left = -1.0;  ///< seconds left in the run when sent (< 0: no limit)
-    LayerGenome genome;
+    G genome;
 };
 
-inline std::vector<char> encode_job(const Job<LayerGenome>& job, double timeout, double run_left) {
-    wire::Writer w(64 + 16 * job.genome.gene_count() * 8);
+template <class G>
+std::vector<char> encode_job(const Job<G>& job, double timeout, double run_left,
+                             const space_of<G>* space = nullptr) {
+    wire::Writer w(512);
     w.u64(job.id);
     w.u64(job.seed);
     w.u64(job.island);
     w.f64(timeout);
     w.f64(run_left);
-    wire::write(w, job.genome);
+    wire::write_genome(w, job.genome, space);
     return w.take();
 }
 
-inline JobOrder decode_job(const std::vector<char>& bytes, const SearchSpace& space) {
+template <class G = Genome<LayerGene>>
+JobOrder<G> decode_job(const std::vector<char>& bytes, const space_of<G>& space) {
     wire::Reader r(bytes.data(), bytes.size(), "job");
-    JobOrder job;
+    JobOrder<G> job;
     job.id = r.u64();
     job.seed = r.u64();
     job.island = static_cast<std::size_t>(r.u64());
     job.timeout = r.f64();
     job.run_left = r.f64();
-    job.genome = wire::read_genome(r, space);
+    job.genome = wire::read_genome_as<G>(r, space);
     r.expect_end();
     return job;
 }
@@ -83,35 +85,40 @@ inline ResultMessage decode_result(const std::vector<char>& bytes) {
 }
 
 /// The outcome of a run, as stop and finish messages carry it.
+template <class G>
 struct Outcome {
     bool failed = false;
     std::string error;
-    EvolutionResult<LayerGenome> result;
+    EvolutionResult<G> result;
 };
 
-inline void write_outcome(wire::Writer& w, const Outcome& o) {
+template <class G>
+void write_outcome(wire::Writer& w, const Outcome<G>& o, const space_of<G>& space) {
     w.u8(o.failed ? 1 : 0);
     w.str(o.error);
-    wire::write(w, o.result);
+    wire::write(w, o.result, &space);
 }
 
-inline Outcome read_outcome(wire::Reader& r, const SearchSpace& space) {
-    Outcome o;
+template <class G = Genome<LayerGene>>
+Outcome<G> read_outcome(wire::Reader& r, const space_of<G>& space) {
+    Outcome<G> o;
     o.failed = r.u8() != 0;
     o.error = r.str();
-    o.result = wire::read_result(r, space);
+    o.result = wire::read_result<G>(r, space);
     return o;
 }
 
-inline std::vector<char> encode_stop(const Outcome& o) {
+template <class G>
+std::vector<char> encode_stop(const Outcome<G>& o, const space_of<G>& space) {
     wire::Writer w;
-    write_outcome(w, o);
+    write_outcome(w, o, space);
     return w.take();
 }
 
-inline Outcome decode_stop(const std::vector<char>& bytes, const SearchSpace& space) {
+template <class G = Genome<LayerGene>>
+Outcome<G> decode_stop(const std::vector<char>& bytes, const space_of<G>& space) {
     wire::Reader r(bytes.data(), bytes.size(), "stop");
-    auto o = read_outcome(r, space);
+    auto o = read_outcome<G>(r, space);
     r.expect_end();
     return o;
 }
@@ -190,23 +197,26 @@ inline Done decode_done(const std::vector<char>& bytes) {
     return d;
 }
 
+template <class G>
 struct Finish {
     std::uint64_t expected = 0;  ///< master -> master messages the receiver gets in all
-    Outcome outcome;
+    Outcome<G> outcome;
 };
 
-inline std::vector<char> encode_finish(const Finish& f) {
+template <class G>
+std::vector<char> encode_finish(const Finish<G>& f, const space_of<G>& space) {
     wire::Writer w;
     w.u64(f.expected);
-    write_outcome(w, f.outcome);
+    write_outcome(w, f.outcome, space);
     return w.take();
 }
 
-inline Finish decode_finish(const std::vector<char>& bytes, const SearchSpace& space) {
+template <class G = Genome<LayerGene>>
+Finish<G> decode_finish(const std::vector<char>& bytes, const space_of<G>& space) {
     wire::Reader r(bytes.data(), bytes.size(), "finish");
-    Finish f;
+    Finish<G> f;
     f.expected = r.u64();
-    f.outcome = read_outcome(r, space);
+    f.outcome = read_outcome<G>(r, space);
     r.expect_end();
     return f;
 }

@@ -95,7 +95,8 @@ struct DriverStats {
 /// files, deadlines and the layout of ranks into islands. Every rank must
 /// pass the same options (and the same space and seeds). Thread safety: a
 /// plain value.
-struct RunOptions {
+template <class G = Genome<LayerGene>>
+struct BasicRunOptions {
     EvolutionOptions evolution{};             ///< islands, population, stop criteria (as for the thread driver)
     std::filesystem::path run_dir;            ///< empty: write no files (rank 0 writes them)
     bool resume = false;                      ///< continue the run in run_dir
@@ -122,7 +123,7 @@ struct RunOptions {
     /// a trainer with a check() has masters make one with the factory, which
     /// may load data they never train on; pass a check that needs none, e.g.
     /// libtorch::CnnCheck(space, data.shape(), trainer_options).
-    std::function<Check(Genome<LayerGene>&)> check;
+    std::function<Check(G&)> check;
     /// Jobs a master keeps at each worker: 1 sends the next job when a result
     /// arrives (the freshest population, reproducible with one worker per
     /// island); 2 keeps one queued to hide the round trip for very short jobs.
@@ -163,6 +164,9 @@ struct RunOptions {
         }
     }
 };
+
+/// The MPI driver's options for the layer genome.
+using RunOptions = BasicRunOptions<Genome<LayerGene>>;
 
 /// The share of `max_evaluations` island `island` evaluates: the budget is
 /// split evenly, the first islands taking one more when it does not divide

@@ -248,11 +248,42 @@ inline Fitness read_fitness(Reader& r) {
     return f;
 }
 
+/// Appends a genome of any type: the layer genome in binary (exact, no
+/// space needed), any other as its text (genome_traits<G>), which needs
+/// the space.
+template <class G>
+void write_genome(Writer& w, const G& g, const space_of<G>* space) {
+    if constexpr (std::is_same_v<G, Genome<LayerGene>>) {
+        write(w, g);
+    } else {
+        if (!space) throw Error("evonas::mpi::wire: writing a genome of your own needs its space");
+        w.str(genome_text_of(g, *space));
+    }
+}
+
+/// Reads what write_genome() wrote; a text that does not parse in `space`
+/// is a wire error.
+template <class G>
+G read_genome_as(Reader& r, const space_of<G>& space) {
+    if constexpr (std::is_same_v<G, Genome<LayerGene>>) {
+        return read_genome(r, space);
+    } else {
+        const auto text = r.str();
+        try {
+            return genome_from_text_of<G>(text, space, "genome on the wire");
+        } catch (const Error& e) {
+            r.fail(e.what());
+        }
+        return G{};
+    }
+}
+
 // ---------------------------------------------------------------- individuals
 
 /// Appends an individual: genome, score, id, hash, fitness.
-inline void write(Writer& w, const Individual<Genome<LayerGene>>& m) {
-    write(w, m.genome);
+template <class G>
+void write(Writer& w, const Individual<G>& m, const space_of<G>* space = nullptr) {
+    write_genome(w, m.genome, space);
     w.f64(m.score);
     w.u64(m.id);
     w.u64(m.hash);
@@ -260,9 +291,10 @@ inline void write(Writer& w, const Individual<Genome<LayerGene>>& m) {
 }
 
 /// Reads an individual, its genome checked against `space`.
-inline Individual<Genome<LayerGene>> read_individual(Reader& r, const SearchSpace& space) {
-    Individual<Genome<LayerGene>> m;
-    m.genome = read_genome(r, space);
+template <class G = Genome<LayerGene>>
+Individual<G> read_individual(Reader& r, const space_of<G>& space) {
+    Individual<G> m;
+    m.genome = read_genome_as<G>(r, space);
     m.score = r.f64();
     m.id = r.u64();
     m.hash = r.u64();
@@ -271,15 +303,17 @@ inline Individual<Genome<LayerGene>> read_individual(Reader& r, const SearchSpac
 }
 
 /// Appends a count, then the individuals.
-inline void write(Writer& w, const std::vector<Individual<Genome<LayerGene>>>& members) {
+template <class G>
+void write(Writer& w, const std::vector<Individual<G>>& members, const space_of<G>* space = nullptr) {
     w.u64(members.size());
-    for (const auto& m : members) write(w, m);
+    for (const auto& m : members) write(w, m, space);
 }
 
 /// Reads what write() of a vector of individuals wrote.
-inline std::vector<Individual<Genome<LayerGene>>> read_individuals(Reader& r, const SearchSpace& space) {
-    std::vector<Individual<Genome<LayerGene>>> out(r.count(8));
-    for (auto& m : out) m = read_individual(r, space);
+template <class G = Genome<LayerGene>>
+std::vector<Individual<G>> read_individuals(Reader& r, const space_of<G>& space) {
+    std::vector<Individual<G>> out(r.count(8));
+    for (auto& m : out) m = read_individual<G>(r, space);
     return out;
 }
 
@@ -287,11 +321,12 @@ inline std::vector<Individual<Genome<LayerGene>>> read_individuals(Reader& r, co
 
 /// Appends a job: id, island, seed, genome, hash, parents, op, origin,
 /// check note, cursor and attempt.
-inline void write(Writer& w, const Job<Genome<LayerGene>>& job) {
+template <class G>
+void write(Writer& w, const Job<G>& job, const space_of<G>* space = nullptr) {
     w.u64(job.id);
     w.u64(job.island);
     w.u64(job.seed);
-    write(w, job.genome);
+    write_genome(w, job.genome, space);
     w.u64(job.hash);
     w.u64s(job.parents);
     w.str(job.op);
@@ -307,12 +342,13 @@ inline void write(Writer& w, const Job<Genome<LayerGene>>& job) {
 }
 
 /// Reads a job; Error for an unknown origin or a genome not of `space`.
-inline Job<Genome<LayerGene>> read_job(Reader& r, const SearchSpace& space) {
-    Job<Genome<LayerGene>> job;
+template <class G = Genome<LayerGene>>
+Job<G> read_job(Reader& r, const space_of<G>& space) {
+    Job<G> job;
     job.id = r.u64();
     job.island = static_cast<std::size_t>(r.u64());
     job.seed = r.u64();
-    job.genome = read_genome(r, space);
+    job.genome = read_genome_as<G>(r, space);
     job.hash = r.u64();
     job.parents = r.u64s();
     job.op = r.str();
@@ -333,8 +369,9 @@ inline Job<Genome<LayerGene>> read_job(Reader& r, const SearchSpace& space) {
 // ---------------------------------------------------------------- finished jobs
 
 /// Appends a finished job: the job, its fitness and work info.
-inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
-    write(w, rec.job);
+template <class G>
+void write(Writer& w, const JobRecord<G>& rec, const space_of<G>* space = nullptr) {
+    write(w, rec.job, space);
     write(w, rec.fitness);
     w.u64(rec.work.worker);
     w.f64(rec.work.started);
@@ -343,9 +380,10 @@ inline void write(Writer& w, const JobRecord<Genome<LayerGene>>& rec) {
 }
 
 /// Reads a finished job; Error for an unknown origin or a genome not of `space`.
-inline JobRecord<Genome<LayerGene>> read_record(Reader& r, const SearchSpace& space) {
-    JobRecord<Genome<LayerGene>> rec;
-    rec.job = read_job(r, space);
+template <class G = Genome<LayerGene>>
+JobRecord<G> read_record(Reader& r, const space_of<G>& space) {
+    JobRecord<G> rec;
+    rec.job = read_job<G>(r, space);
     rec.fitness = read_fitness(r);
     rec.work.worker = static_cast<std::size_t>(r.u64());
     rec.work.started = r.f64();
@@ -391,32 +429,34 @@ inline RunCounts read_counts(Reader& r) {
 }
 
 /// Appends a run's result: best, island bests, hall of fame, counts, time, stop reason.
-inline void write(Writer& w, const EvolutionResult<Genome<LayerGene>>& result) {
-    const auto optional = [&](const std::optional<Individual<Genome<LayerGene>>>& m) {
+template <class G>
+void write(Writer& w, const EvolutionResult<G>& result, const space_of<G>* space = nullptr) {
+    const auto optional = [&](const std::optional<Individual<G>>& m) {
         w.u8(m ? 1 : 0);
-        if (m) write(w, *m);
+        if (m) write(w, *m, space);
     };
     optional(result.best);
     w.u64(result.island_best.size());
     for (const auto& m : result.island_best) optional(m);
-    write(w, result.hall_of_fame);
+    write(w, result.hall_of_fame, space);
     write(w, result.counts);
     w.f64(result.elapsed_seconds);
     w.str(result.stop_reason);
 }
 
 /// Reads a run's result, its genomes checked against `space`.
-inline EvolutionResult<Genome<LayerGene>> read_result(Reader& r, const SearchSpace& space) {
-    EvolutionResult<Genome<LayerGene>> result;
+template <class G = Genome<LayerGene>>
+EvolutionResult<G> read_result(Reader& r, const space_of<G>& space) {
+    EvolutionResult<G> result;
     const auto optional = [&] {
-        std::optional<Individual<Genome<LayerGene>>> m;
-        if (r.u8() != 0) m = read_individual(r, space);
+        std::optional<Individual<G>> m;
+        if (r.u8() != 0) m = read_individual<G>(r, space);
         return m;
     };
     result.best = optional();
     result.island_best.resize(r.count(1));
     for (auto& m : result.island_best) m = optional();
-    result.hall_of_fame = read_individuals(r, space);
+    result.hall_of_fame = read_individuals<G>(r, space);
     result.counts = read_counts(r);
     result.elapsed_seconds = r.f64();
     result.stop_reason = r.str();

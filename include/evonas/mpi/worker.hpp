@@ -24,8 +24,8 @@ namespace evonas::mpi::detail {
 /// yields a failed fitness with the exception's message; a job that ends
 /// past its deadline is timed out; one that ends after the run's time is up
 /// is recorded as stopped by the end of the run.
-template <class T>
-Fitness evaluate_job(T& trainer, const JobOrder& job, const RankPlace& place, const std::stop_token& never) {
+template <class T, class G>
+Fitness evaluate_job(T& trainer, const JobOrder<G>& job, const RankPlace& place, const std::stop_token& never) {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     const auto after = [&](double seconds) {
@@ -54,10 +54,10 @@ Fitness evaluate_job(T& trainer, const JobOrder& job, const RankPlace& place, co
 
 /// The worker loop. Returns the run's result from the master's stop
 /// message, or throws evonas::Error when the run failed.
-template <class T>
-EvolutionResult<LayerGenome> run_worker(MPI_Comm comm, int master, T& trainer, const RankPlace& place,
-                                        const SearchSpace& space, DriverStats* stats,
-                                        std::chrono::steady_clock::time_point start) {
+template <class G, class T>
+EvolutionResult<G> run_worker(MPI_Comm comm, int master, T& trainer, const RankPlace& place,
+                              const space_of<G>& space, DriverStats* stats,
+                              std::chrono::steady_clock::time_point start) {
     std::stop_source never_stopped;  // jobs end by their deadline; nothing cancels them midway
     const auto token = never_stopped.get_token();
     Backoff backoff;
@@ -87,7 +87,7 @@ EvolutionResult<LayerGenome> run_worker(MPI_Comm comm, int master, T& trainer, c
         if (status.MPI_TAG == tag_stop) {
             local.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             if (stats) *stats = local;
-            auto outcome = decode_stop(bytes, space);
+            auto outcome = decode_stop<G>(bytes, space);
             if (outcome.failed) throw Error(fmt::format("evonas::mpi: the run failed: {}", outcome.error));
             return std::move(outcome.result);
         }
@@ -95,7 +95,7 @@ EvolutionResult<LayerGenome> run_worker(MPI_Comm comm, int master, T& trainer, c
             throw Error(fmt::format("evonas::mpi: worker rank {} got an unexpected '{}' message from its master",
                                     place.rank, tag_name(status.MPI_TAG)));
         }
-        const auto job = decode_job(bytes, space);
+        const auto job = decode_job<G>(bytes, space);
         const auto began = std::chrono::steady_clock::now();
         const auto fitness = evaluate_job(trainer, job, place, token);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

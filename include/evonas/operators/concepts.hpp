@@ -13,6 +13,8 @@
 #include <type_traits>
 
 #include <evonas/genome/genome.hpp>
+#include <evonas/genome/genome_traits.hpp>
+#include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/random.hpp>
 #include <evonas/space/search_space.hpp>
 
@@ -22,14 +24,15 @@ namespace evonas {
 /// return bool: false means "not applicable to this genome, nothing changed"
 /// (e.g. removing a layer from a section at its minimum), so a mix can try
 /// another. Any other return type (void) counts as "changed". A mutation must
-/// leave a genome valid in `space` when it was valid before.
+/// leave a genome valid in `space` when it was valid before. The space is
+/// the genome type's (space_of<G>: a SearchSpace for the layer genome).
 template <class M, class G = Genome<>>
-concept Mutation = std::invocable<M&, G&, const SearchSpace&, Rng&>;
+concept Mutation = std::invocable<M&, G&, const space_of<G>&, Rng&>;
 
 /// A crossover makes one child from two parents: `c(a, b, space, rng) -> G`,
 /// valid in `space` when both parents are.
 template <class C, class G = Genome<>>
-concept Crossover = requires(C& c, const G& a, const G& b, const SearchSpace& space, Rng& rng) {
+concept Crossover = requires(C& c, const G& a, const G& b, const space_of<G>& space, Rng& rng) {
     { c(a, b, space, rng) } -> std::convertible_to<G>;
 };
 
@@ -60,8 +63,8 @@ concept Replacement =
 
 /// Applies a mutation and says whether it changed the genome (see Mutation).
 template <class G, Mutation<G> M>
-bool apply_mutation(M& mutation, G& genome, const SearchSpace& space, Rng& rng) {
-    using Result = std::invoke_result_t<M&, G&, const SearchSpace&, Rng&>;
+bool apply_mutation(M& mutation, G& genome, const space_of<G>& space, Rng& rng) {
+    using Result = std::invoke_result_t<M&, G&, const space_of<G>&, Rng&>;
     if constexpr (std::is_convertible_v<Result, bool>) {
         return static_cast<bool>(mutation(genome, space, rng));
     } else {

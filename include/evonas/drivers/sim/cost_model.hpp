@@ -107,7 +107,7 @@ public:
                 const double work = estimate ? estimate(in.job.genome) : in.estimate;
                 return seconds_per_unit * work * log_normal_factor(rng, noise_sigma);
             },
-            std::move(description), use_trainer);
+            std::move(description), use_trainer, !use_trainer);
     }
 
     /// Any callable (job, worker, estimate) + Rng -> seconds. Draw all
@@ -117,13 +117,17 @@ public:
     static CostModel custom(std::string name, Function function, bool uses_trainer_estimate = false) {
         if (!function) throw ConfigError("CostModel.custom.function", "is empty");
         return CostModel(std::move(function), {{"kind", "custom"}, {"name", std::move(name)}},
-                         uses_trainer_estimate);
+                         uses_trainer_estimate, true);
     }
 
     /// True for a default-constructed model (no function).
     bool empty() const noexcept { return !function_; }
     /// True when draw() needs CostInput::estimate from the trainer's cost(genome).
     bool uses_trainer_estimate() const noexcept { return uses_trainer_estimate_; }
+    /// True when draw() may read CostInput::job.genome (an estimator of
+    /// the layer genome, or a custom function): such a model cannot time a
+    /// genome type of your own, whose jobs it sees without their genome.
+    bool reads_genome() const noexcept { return reads_genome_; }
     /// What the model is, for reports: {"kind": ..., parameters}.
     const nlohmann::json& description() const noexcept { return description_; }
 
@@ -140,8 +144,11 @@ public:
     }
 
 private:
-    CostModel(Function f, nlohmann::json description, bool uses_estimate)
-        : function_(std::move(f)), description_(std::move(description)), uses_trainer_estimate_(uses_estimate) {}
+    CostModel(Function f, nlohmann::json description, bool uses_estimate, bool reads_genome = false)
+        : function_(std::move(f)),
+          description_(std::move(description)),
+          uses_trainer_estimate_(uses_estimate),
+          reads_genome_(reads_genome) {}
 
     static void check_nonnegative(const char* field, double value) {
         if (!(value >= 0.0) || !std::isfinite(value)) {
@@ -152,6 +159,7 @@ private:
     Function function_;
     nlohmann::json description_;
     bool uses_trainer_estimate_ = false;
+    bool reads_genome_ = false;
 };
 
 }  // namespace evonas::sim

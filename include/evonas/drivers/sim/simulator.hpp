@@ -23,6 +23,7 @@
 #include <queue>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,10 +39,9 @@
 namespace evonas::sim::detail {
 
 /// One simulated run over an IslandModel the caller owns. Thread safety: none.
-template <class T>
+template <class T, class G = Genome<LayerGene>>
 class Simulator {
 public:
-    using G = Genome<LayerGene>;
     /// Called after every recorded result (the driver checkpoints there).
     using AfterResult = std::function<void()>;
 
@@ -53,6 +53,14 @@ public:
           generation_size_(options.generation_size ? options.generation_size : options.workers),
           cost_seed_(derive_seed(options.evolution.seed, 0x51A7E5EEDULL)),
           series_(options.series_points, horizon_) {
+        if constexpr (!std::is_same_v<G, Genome<LayerGene>>) {
+            if (o_.cost.reads_genome()) {
+                throw ConfigError("SimOptions.cost",
+                                  "this cost model reads the layer genome (an estimator or a custom function); with "
+                                  "a genome type of your own use constant, log_normal or proportional with the "
+                                  "trainer's cost(genome)");
+            }
+        }
         prepare_ = [this](G& genome) { return trainer_check(trainer_, genome); };
         const std::size_t masters = o_.master.one_per_island ? model_.island_count() : 1;
         masters_.resize(masters);
@@ -299,7 +307,7 @@ private:
         // gets the same draws whatever the schedule.
         Rng rng(derive_seed(cost_seed_, job->id));
         const double estimate = o_.cost.uses_trainer_estimate() ? trainer_cost(trainer_, job->genome) : 1.0;
-        const double drawn = o_.cost.draw(CostInput{*job, i, estimate}, rng);
+        const double drawn = draw_cost(*job, i, estimate, rng);
         const auto& f = o_.failures;
         const double fate = rng.uniform();
         const bool fails = fate < f.fail_fraction;
@@ -475,6 +483,25 @@ private:
     }
 
     T& trainer_;
+    // The cost model sees the layer genome's jobs whole; a genome of your
+    // own as its id, island and seed (models that read the genome are
+    // refused in the constructor).
+    double draw_cost(const Job<G>& job, std::size_t worker, double estimate, Rng& rng) const {
+        if constexpr (std::is_same_v<G, Genome<LayerGene>>) {
+            return o_.cost.draw(CostInput{job, worker, estimate}, rng);
+        } else {
+            Job<Genome<LayerGene>> view;
+            view.id = job.id;
+            view.island = job.island;
+            view.seed = job.seed;
+            view.origin = job.origin;
+            view.op = job.op;
+            view.parents = job.parents;
+            view.hash = job.hash;
+            return o_.cost.draw(CostInput{view, worker, estimate}, rng);
+        }
+    }
+
     IslandModel<G>& model_;
     const SimOptions& o_;
     AfterResult after_result_;
