@@ -39,6 +39,10 @@ struct CommonOptions {
     std::size_t population = 0;       ///< members per island (0: from the budget)
     std::string search = "evolution"; ///< evolution or random (random search, same trainer and budget)
     std::string preset;               ///< "" (the library's), regularized or classic
+    std::string early_stopping = "none";  ///< none, asha or median (networks report after each epoch)
+    double eta = 3.0;                 ///< asha: keep the top 1/eta at each rung
+    double min_epoch = 1.0;           ///< asha: the first rung's epoch; median: no stop before it
+    std::size_t min_comparisons = 0;  ///< values at a rung or epoch before anything stops (0: asha 3, median 5)
     std::string seed_genome;          ///< the network the search starts from, or "none"
     std::string reference_genome;     ///< the program's human network (compared with when not seeded)
     std::uint64_t seed = 1;           ///< run seed
@@ -77,6 +81,17 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_option("--preset", o.preset, "the evolution's defaults: regularized (aging evolution, the default) or "
                                          "classic (evonas 0.1's); a resumed run keeps its own")
         ->check(CLI::IsMember({"regularized", "classic"}))->group(g);
+    app.add_option("--early-stopping", o.early_stopping,
+                   "stop poor networks before their last epoch: asha (successive halving), median, or none; "
+                   "each network is scored on the validation data after every epoch")
+        ->check(CLI::IsMember({"none", "asha", "median"}))->capture_default_str()->group(g);
+    app.add_option("--eta", o.eta, "asha: keep the top 1/eta of the networks at each rung (epochs min-epoch * eta^k)")
+        ->check(CLI::Range(2.0, 100.0))->capture_default_str()->group(g);
+    app.add_option("--min-epoch", o.min_epoch, "asha: the first rung's epoch; median: nothing stops before it")
+        ->check(CLI::PositiveNumber)->capture_default_str()->group(g);
+    app.add_option("--min-comparisons", o.min_comparisons,
+                   "networks scored at a rung (asha) or epoch (median) before any is stopped (0: asha 3, median 5)")
+        ->capture_default_str()->group(g);
     app.add_option("--seed-genome", o.seed_genome, "the network the search starts from (genome text), or 'none' to "
                                                    "start from random networks only")
         ->capture_default_str()->group(g);
@@ -299,6 +314,11 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
     if (o.preset == "classic") run.evolution.preset = EvolutionPreset::classic;
     if (o.preset == "regularized") run.evolution.preset = EvolutionPreset::regularized;
     if (o.search == "random") run.evolution.random_fraction = 1.0;
+    run.evolution.early_stopping = {.kind = early_stopping_from_string(o.early_stopping).value_or(EarlyStopping::none),
+                                    .min_step = o.min_epoch,
+                                    .eta = o.eta,
+                                    .min_comparisons = o.min_comparisons,
+                                    .warmup_steps = o.min_epoch};
     run.evolution.seed = o.seed;
     run.evolution.stop.max_evaluations = o.evaluations;
     run.evolution.stop.max_seconds = o.max_minutes * 60.0;
@@ -312,10 +332,13 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
 
     if (!o.quiet) {
         const auto e = options_for_run(run.evolution, RunPaths{run_dir}, o.resume).resolved();
-        fmt::print("{} {} networks ({} workers, {} island{} of {}, {} epochs each{}); {}\n",
+        fmt::print("{} {} networks ({} workers, {} island{} of {}, {} epochs each{}{}); {}\n",
                    o.search == "random" ? "random search over" : fmt::format("evolving ({} preset)", to_string(*e.preset)),
                    o.evaluations, o.workers, o.islands, o.islands == 1 ? "" : "s", e.population,
                    o.epochs > 0 ? std::to_string(o.epochs) : std::string("the genome's"),
+                   e.early_stopping.kind == EarlyStopping::none
+                       ? std::string()
+                       : fmt::format(", poor ones stopped early ({})", to_string(e.early_stopping.kind)),
                    o.timeout_per_network > 0 ? fmt::format(", timed out after {} s", o.timeout_per_network) : "",
                    seeded ? "seed network:\n  " + to_text(seeds.front(), space) : std::string("no seed network"));
         std::fflush(stdout);

@@ -45,6 +45,7 @@
 #include <evonas/engine/options.hpp>
 #include <evonas/engine/progress.hpp>
 #include <evonas/engine/result.hpp>
+#include <evonas/engine/stopper.hpp>
 #include <evonas/engine/trainer.hpp>
 
 #include <evonas/io/checkpoint.hpp>

@@ -194,6 +194,43 @@ TEST_CASE("the stop token, the deadline, the time budget and max_steps end train
     CHECK(*f.metric("train_loss") > 0.0);
 }
 
+TEST_CASE("with early stopping the trainer reports after each epoch and stops when told", "[libtorch][trainer][early-stopping]") {
+    const auto space = evonas::cnn_space(2);
+    const auto genome = evonas::parse_genome("conv(k=3,f=8) pool(k=2,s=2) | dense(u=32)", space);
+    lt::CnnTrainer trainer(space, quadrant_images(240, 1), {.epochs = 5, .batch_size = 32, .learning_rate = 0.05});
+    std::vector<std::pair<double, double>> reports;
+    auto ctx = job(11);
+    CHECK_FALSE(ctx.wants_reports());
+    const auto full = trainer.evaluate(genome, ctx);  // no reporter: trains every epoch, reports nothing
+    REQUIRE(full.ok());
+    CHECK(*full.metric("epochs") == 5.0);
+
+    ctx.reporter = [&reports](double step, double value) {
+        reports.emplace_back(step, value);
+        return evonas::Decision::keep_training;
+    };
+    const auto listened = trainer.evaluate(genome, ctx);
+    REQUIRE(listened.ok());
+    CHECK(listened.score == full.score);  // reporting changes nothing in the training itself
+    REQUIRE(reports.size() == 4);         // after epochs 1 to 4, not after the last
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        CHECK(reports[i].first == static_cast<double>(i + 1));
+        CHECK(reports[i].second >= 0.0);
+        CHECK(reports[i].second <= 1.0);
+    }
+
+    reports.clear();
+    ctx.reporter = [&reports](double step, double value) {
+        reports.emplace_back(step, value);
+        return step >= 2 ? evonas::Decision::stop : evonas::Decision::keep_training;
+    };
+    const auto stopped = trainer.evaluate(genome, ctx);
+    REQUIRE(stopped.ok());  // a stopped network is scored as it is
+    CHECK(*stopped.metric("epochs") == 2.0);
+    CHECK(reports.size() == 2);
+    CHECK(stopped.score == reports.back().second);  // the score it reported when stopped
+}
+
 TEST_CASE("check() repairs or rejects before dispatch; evaluate() rejects what does not fit", "[libtorch][trainer][check]") {
     const auto space = evonas::cnn_space(2);
     lt::CnnTrainer trainer(space, quadrant_images(40, 7), {.limits = {.max_params = 50'000}});
@@ -340,6 +377,29 @@ TEST_CASE("evolve() runs CnnTrainers in two workers", "[libtorch][trainer][evolv
     CHECK(result.counts.finished >= 8);
     REQUIRE(result.best.has_value());
     CHECK(result.best->fitness.ok());
+}
+
+TEST_CASE("evolve() with ASHA stops some CnnTrainer networks after their first epoch", "[libtorch][trainer][early-stopping]") {
+    const auto space = evonas::cnn_space(2, {.max_feature_layers = 3, .max_classifier_layers = 1});
+    const auto data = quadrant_images(96, 12);
+    const auto dir = temp_dir("asha");
+    evonas::RunOptions run{.evolution = {.population = 4, .seed = 3, .stop = {.max_evaluations = 9}},
+                           .workers = 1, .run_dir = dir, .progress = false};
+    run.evolution.early_stopping = {.kind = evonas::EarlyStopping::asha, .min_comparisons = 2};
+    const auto result = evonas::evolve(
+        space, [&](std::size_t worker) { return lt::CnnTrainer(space, data, {.epochs = 3, .batch_size = 16}, worker); },
+        run);
+    CHECK(result.counts.finished == 9);
+    const auto lineage = evonas::read_lineage(dir / "lineage.jsonl", space);
+    std::size_t stopped = 0;
+    for (const auto& r : lineage.records) {
+        if (!r.fitness.metric("stopped_at")) continue;
+        ++stopped;
+        CHECK(*r.fitness.metric("epochs") == *r.fitness.metric("stopped_at"));
+    }
+    CHECK(stopped > 0);
+    CHECK(lineage.reports.size() >= 9);  // every network reported after epoch 1 at least
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a saved model reloads with shapes checked and predicts the same", "[libtorch][model_io]") {

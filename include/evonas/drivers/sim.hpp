@@ -64,6 +64,11 @@ template <class G, class Tr>
 BasicSimResult<G> run_simulation(const space_of<G>& space, Tr& trainer, const SimOptions& options,
                                  std::vector<G> seeds, EvolutionOperators<G> operators, ObserverList<G> observers) {
     options.validate();
+    if (options.evolution.early_stopping.kind != EarlyStopping::none || operators.stop) {
+        throw ConfigError("EvolutionOptions.early_stopping",
+                          "the simulation driver does not model early stopping yet (its cost models time whole "
+                          "trainings): use early stopping 'none'");
+    }
     const bool files = !options.run_dir.empty();
     IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
     const auto identity = files ? run_identity<G>(space, model.options(), seeds) : nlohmann::json();

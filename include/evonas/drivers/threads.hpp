@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -212,7 +213,24 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
                     deadline = r.deadline;
                     token = r.stop.get_token();
                 }
-                const JobContext ctx{job->id, job->seed, w, job->island, deadline, token};
+                JobContext ctx{job->id, job->seed, w, job->island, deadline, token};
+                if (model.early_stopping()) {  // reports go to the engine, under the lock
+                    ctx.reporter = [&, id = job->id](double step, double value) {
+                        // A bad report is the trainer's error (its job fails), not the run's.
+                        if (!std::isfinite(step) || !std::isfinite(value)) {
+                            throw Error(fmt::format("report(): job {} reported step {} value {}; both must be "
+                                                    "finite numbers", id, step, value));
+                        }
+                        std::lock_guard lock(mutex);
+                        if (error) return Decision::stop;  // the run is failing: stop training
+                        try {
+                            return model.report(id, step, value);
+                        } catch (...) {
+                            fail(std::current_exception());
+                            return Decision::stop;
+                        }
+                    };
+                }
                 const double started = clock();
                 Fitness fitness;
                 try {

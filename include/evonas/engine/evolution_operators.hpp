@@ -10,6 +10,7 @@
 
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/options.hpp>
+#include <evonas/engine/stopper.hpp>
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/operators/layer_defaults.hpp>
 #include <evonas/operators/operators.hpp>
@@ -45,6 +46,10 @@ struct EvolutionOperators {
     /// Where a newcomer goes in a full population: the index to overwrite,
     /// or nullopt to discard it (see Replacement).
     std::function<std::optional<std::size_t>(Population, const Individual<G>&, Rng&)> replace;
+    /// Early stopping: answers each report of a job (JobContext::report).
+    /// Empty: the stopper EvolutionOptions::early_stopping names (none by
+    /// default). Any Stopper fits, e.g. AshaStopper{1, 3} or a lambda.
+    std::function<Decision(const Report&)> stop;
 
     /// The classic preset's operators (evonas 0.1) with selection by a
     /// tournament of `tournament_size` drawn with replacement and ReplaceWorst;

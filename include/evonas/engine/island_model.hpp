@@ -9,6 +9,11 @@
 // Each island is a steady-state population: as soon as a job finishes it is
 // inserted (replacement policy) and the island can propose the next child.
 // There are no generations and no barriers.
+//
+// The class declares everything here; the longer members are defined in
+// island_model_population.hpp (breeding, insertion, hall of fame, migration)
+// and island_model_resume.hpp (replay, requeue: what a resume and a lost
+// worker need).
 #pragma once
 
 #include <algorithm>
@@ -34,6 +39,7 @@
 #include <evonas/engine/observer.hpp>
 #include <evonas/engine/options.hpp>
 #include <evonas/engine/progress.hpp>
+#include <evonas/engine/report_book.hpp>
 #include <evonas/engine/result.hpp>
 #include <evonas/engine/trainer.hpp>
 #include <evonas/error.hpp>
@@ -79,6 +85,8 @@ public:
         }
         if (!ops_.select) ops_.select = std::move(defaults.select);
         if (!ops_.replace) ops_.replace = std::move(defaults.replace);
+        if (!ops_.stop) ops_.stop = make_stopper(options_.early_stopping);
+        reports_ = detail::ReportBook(ops_.stop);
         // A genome type of your own may have no default breeding operators.
         if (!ops_.mutate) {
             throw ConfigError("operators.mutate",
@@ -230,67 +238,66 @@ public:
         }
         Job<G> job = std::move(it->second);
         in_flight_.erase(it);
-        return finish(std::move(job), sanitize(std::move(fitness)), work, true);
+        fitness = sanitize(std::move(fitness));
+        if (const auto at = reports_.stopped_at(job_id); at && fitness.ok() && !fitness.metric(stopped_at_metric)) {
+            fitness.with(std::string(stopped_at_metric), *at);
+        }
+        reports_.forget(job_id);
+        return finish(std::move(job), std::move(fitness), work, true);
     }
+
+    /// True when the run stops poor networks early (it has a stopper): a
+    /// driver then gives trainers a reporter (JobContext::report).
+    bool early_stopping() const noexcept { return reports_.active(); }
+
+    /// An intermediate result of in-flight job `job_id` (JobContext::report
+    /// ends here): the run's stopper decides whether the job goes on. A
+    /// report heard for the first time is told to the observers (the
+    /// lineage log writes it); a job trained again repeating a step gets
+    /// the answer it got then. When the answer was stop, complete() adds
+    /// the metric "stopped_at" (the step) to the job's fitness. Throws Error
+    /// for a job not in flight, or a step or value that is not finite.
+    Decision report(std::uint64_t job_id, double step, double value) {
+        const auto it = in_flight_.find(job_id);
+        if (it == in_flight_.end()) {
+            throw Error(fmt::format("report(): job {} is not in flight (finished, or never proposed)", job_id));
+        }
+        const Report r{job_id, it->second.island, step, value};
+        const auto answer = reports_.report(r);
+        if (answer.fresh) {
+            const auto progress_now = progress();
+            for (auto& o : observers_) o->on_reported(r, answer.decision, progress_now);
+        }
+        return answer.decision;
+    }
+
+    /// Re-applies a report read back from the lineage log when a run
+    /// resumes: the stopper sees it again (in log order its state is
+    /// rebuilt); `keep_history` for a job still to be finished, which then
+    /// hears the logged answers again when it is trained again.
+    void replay_report(const Report& r, Decision logged, bool keep_history);
+
+    /// True when job `job_id` waits in its island's list of jobs to send again.
+    bool is_waiting(std::uint64_t job_id) const;
 
     /// Re-applies a finished job read back from the lineage log when a run
     /// resumes: the same bookkeeping as complete(), without observers, and
     /// the island's proposal state moves to the record's cursor when it is
     /// the newest seen. A job of the checkpoint's retry list is dropped.
-    void replay(const JobRecord<G>& record) {
-        const auto island = record.job.island;
-        if (island >= islands_.size()) {
-            throw Error(fmt::format("replay: job {} names island {}, the run has {}", record.job.id,
-                                    island, islands_.size()));
-        }
-        auto& is = islands_[island];
-        move_cursor(is, record.job.cursor);
-        next_island_ = (island + 1) % islands_.size();
-        std::erase_if(is.retry, [&](const Job<G>& j) { return j.id == record.job.id; });
-        in_flight_.erase(record.job.id);
-        replaying_ = true;
-        try {
-            finish(record.job, record.fitness, record.work, record.trained);
-        } catch (...) {
-            replaying_ = false;
-            throw;
-        }
-        replaying_ = false;
-    }
+    void replay(const JobRecord<G>& record);
 
     /// Re-applies a job read back from a "dispatched" lineage line when a run
     /// resumes: the island's proposal state moves to the job's cursor when it
     /// is the newest seen, and the job is in flight (a later "job" line for it
     /// replays its result; a job still in flight at the end of the log is
     /// requeued by requeue_in_flight()). No observers are told.
-    void replay_dispatched(const Job<G>& job) {
-        if (job.island >= islands_.size()) {
-            throw Error(fmt::format("replay: job {} names island {}, the run has {}", job.id, job.island,
-                                    islands_.size()));
-        }
-        auto& is = islands_[job.island];
-        move_cursor(is, job.cursor);
-        next_island_ = (job.island + 1) % islands_.size();
-        std::erase_if(is.retry, [&](const Job<G>& j) { return j.id == job.id; });
-        seen_.add_in_flight(job.hash, job.id);
-        in_flight_[job.id] = job;
-    }
+    void replay_dispatched(const Job<G>& job);
 
     /// Sends in-flight job `job_id` out again: it goes to its island's retry
     /// list with attempt + 1 and is proposed before anything else (a driver
     /// calls this when the worker that had it was lost). Throws Error for a
     /// job that is not in flight.
-    void requeue(std::uint64_t job_id) {
-        auto it = in_flight_.find(job_id);
-        if (it == in_flight_.end()) throw Error(fmt::format("requeue(): job {} is not in flight", job_id));
-        auto job = std::move(it->second);
-        in_flight_.erase(it);
-        ++job.attempt;
-        auto& retry = islands_[job.island].retry;
-        retry.insert(std::upper_bound(retry.begin(), retry.end(), job,
-                                      [](const Job<G>& a, const Job<G>& b) { return a.id < b.id; }),
-                     std::move(job));
-    }
+    void requeue(std::uint64_t job_id);
 
     /// The job `job_id` while it is in flight, else null.
     const Job<G>* in_flight_job(std::uint64_t job_id) const {
@@ -331,14 +338,7 @@ public:
     /// run calls this for the jobs that were in flight when it stopped): they
     /// are proposed again first, with the same id, genome, seed, origin and
     /// attempt, so a deterministic trainer gives the result it would have.
-    void requeue_in_flight() {
-        for (auto& [id, job] : in_flight_) islands_[job.island].retry.push_back(std::move(job));
-        in_flight_.clear();
-        for (auto& is : islands_) {
-            std::sort(is.retry.begin(), is.retry.end(),
-                      [](const Job<G>& a, const Job<G>& b) { return a.id < b.id; });
-        }
-    }
+    void requeue_in_flight();
 
     /// True once a stop criterion is met (the reason is stop_reason()).
     bool stopping() const {
@@ -449,52 +449,7 @@ private:
     // Breeds (or takes a seed or a random genome for) `island`, runs the
     // check, and resolves duplicates. A rejected child comes back with
     // check_note "invalid: <reason>"; a reused twin with origin retry.
-    Job<G> make_child(std::size_t island, const Prepare& prepare, bool force_random = false) {
-        auto& is = islands_[island];
-        Job<G> job;
-        job.island = island;
-        std::size_t tries = 0;
-        for (;;) {
-            detail::draw_genome(is, job, force_random, space_, options_, ops_);
-            if (prepare) {
-                const Check check = prepare(job.genome);
-                if (check.verdict == Check::Verdict::invalid) {
-                    job.check_note = "invalid: " + check.reason;
-                    break;
-                }
-                if (check.verdict == Check::Verdict::repaired) {
-                    if (auto problem = genome_problem_of(job.genome, space_); !problem.empty()) {
-                        job.check_note = "invalid: the repaired genome left the space: " + problem;
-                        break;
-                    }
-                    job.check_note = check.reason;
-                }
-            }
-            job.hash = genome_hash_of(job.genome, space_);
-            const auto known = seen_.find(job.hash);
-            if (!known || options_.duplicates == DuplicatePolicy::allow || job.origin == Origin::seed) {
-                break;
-            }
-            ++is.duplicates;
-            if (options_.duplicates == DuplicatePolicy::reuse_fitness && known->finished) {
-                assign_id(is, job, false);
-                job.origin = Origin::duplicate;
-                job.op += "+duplicate_of:" + std::to_string(known->id);
-                Fitness reused;
-                reused.status = known->status;
-                reused.score = known->status == FitnessStatus::ok ? known->score : 0.0;
-                if (!reused.ok()) reused.reason = fmt::format("the result of job {}, an identical network", known->id);
-                finish(job, std::move(reused), WorkInfo{}, false);
-                return job;
-            }
-            if (++tries > options_.max_rebreed) {
-                if (job.origin == Origin::random) break;  // the random fallback is a twin too: train it
-                force_random = true;
-            }
-        }
-        assign_id(is, job, job.check_note.rfind("invalid: ", 0) != 0);
-        return job;
-    }
+    Job<G> make_child(std::size_t island, const Prepare& prepare, bool force_random = false);
 
     // `dispatched`: the job goes to a worker (dispatch() counts it then).
     void assign_id(Island<G>& is, Job<G>& job, bool dispatched) {
@@ -518,131 +473,17 @@ private:
         return copy;
     }
 
-    JobRecord<G> finish(Job<G> job, Fitness fitness, WorkInfo work, bool trained) {
-        auto& is = islands_[job.island];
-        merge_inbox(job.island);
-        const bool reused = !trained && job.origin == Origin::duplicate;
-        if (!reused) {
-            switch (fitness.status) {
-                case FitnessStatus::ok: ++counts_.ok; break;
-                case FitnessStatus::failed: ++counts_.failed; break;
-                case FitnessStatus::invalid: ++counts_.invalid; break;
-                case FitnessStatus::timed_out: ++counts_.timed_out; break;
-            }
-            // Jobs rejected before dispatch never used a worker: they do not
-            // count against max_evaluations.
-            if (trained) ++counts_.finished;
-        }
-        if (trained) seen_.set(job.hash, SeenGenome{job.id, true, fitness.status, fitness.rank_score_or(0.0)});
-        bool improved = false;
-        if (fitness.ok()) {
-            Individual<G> member{job.genome, fitness.rank_score(), job.id, job.hash, fitness};
-            if (!is.best || member.score > is.best->score) is.best = member;
-            add_to_hall(member);
-            if (member.score > best_score_) {
-                best_score_ = member.score;
-                best_id_ = job.id;
-                improved = true;
-            }
-            insert(is, std::move(member));
-        }
-        if (trained) since_improvement_ = improved ? 0 : since_improvement_ + 1;
-        JobRecord<G> record{std::move(job), std::move(fitness), work, trained};
-        if (!replaying_) {
-            const auto progress_now = progress();
-            for (auto& o : observers_) o->on_finished(record, progress_now);
-            if (improved) {
-                for (auto& o : observers_) o->on_improved(record, progress_now);
-            }
-        }
-        if (trained) {
-            ++is.finished;
-            maybe_migrate(record.job.island);
-        }
-        return record;
-    }
+    JobRecord<G> finish(Job<G> job, Fitness fitness, WorkInfo work, bool trained);
 
-    void insert(Island<G>& is, Individual<G> member) {
-        for (const auto& m : is.population) {
-            if (m.hash == member.hash) return;  // already there (a migrant twin)
-        }
-        if (is.population.size() < options_.population) {
-            is.population.push_back(std::move(member));
-            return;
-        }
-        const auto slot = ops_.replace(std::span<const Individual<G>>(is.population), member, is.event_rng);
-        if (slot && *slot < is.population.size()) is.population[*slot] = std::move(member);
-    }
+    void insert(Island<G>& is, Individual<G> member);
 
-    void add_to_hall(const Individual<G>& member) {
-        for (const auto& h : hall_) {
-            if (h.hash == member.hash) return;
-        }
-        const auto pos = std::find_if(hall_.begin(), hall_.end(),
-                                      [&](const Individual<G>& h) { return h.score < member.score; });
-        if (static_cast<std::size_t>(pos - hall_.begin()) >= options_.hall_of_fame) return;
-        hall_.insert(pos, member);
-        if (hall_.size() > options_.hall_of_fame) hall_.pop_back();
-    }
+    void add_to_hall(const Individual<G>& member);
 
-    void maybe_migrate(std::size_t from) {
-        const auto& m = options_.migration;
-        if (m.topology == MigrationTopology::none || islands_.size() < 2) return;
-        auto& is = islands_[from];
-        if (++is.since_migration < m.interval || is.population.empty()) return;
-        is.since_migration = 0;
-        std::vector<std::size_t> targets;
-        switch (m.topology) {
-            case MigrationTopology::ring: targets = {(from + 1) % islands_.size()}; break;
-            case MigrationTopology::fully_connected:
-                for (std::size_t t = 0; t < islands_.size(); ++t) {
-                    if (t != from) targets.push_back(t);
-                }
-                break;
-            case MigrationTopology::random: {
-                auto t = is.event_rng.index(islands_.size() - 1);
-                targets = {t >= from ? t + 1 : t};
-                break;
-            }
-            case MigrationTopology::none: return;
-        }
-        const auto migrants = pick_migrants(is.population, options_.migration, is.event_rng);
-        MigrationEvent event{from, 0, {}};
-        for (const auto& mi : migrants) event.ids.push_back(mi.id);
-        for (auto to : targets) {
-            auto& inbox = islands_[to].inbox;
-            inbox.insert(inbox.end(), migrants.begin(), migrants.end());
-            ++counts_.migrations;
-            event.to = to;
-            if (!replaying_) {
-                const auto progress_now = progress();
-                for (auto& o : observers_) o->on_migrated(event, progress_now);
-            }
-        }
-    }
+    void maybe_migrate(std::size_t from);
 
     // Migrants wait in the destination's inbox until that island next
     // proposes or finishes a job: no island ever waits for another.
-    void merge_inbox(std::size_t island) {
-        auto& is = islands_[island];
-        if (is.inbox.empty()) return;
-        auto inbox = std::move(is.inbox);
-        is.inbox.clear();
-        for (auto& migrant : inbox) {
-            ++counts_.migrants;
-            if (std::any_of(is.population.begin(), is.population.end(),
-                            [&](const Individual<G>& m) { return m.hash == migrant.hash; })) {
-                continue;
-            }
-            if (is.population.size() < options_.population) {
-                is.population.push_back(std::move(migrant));
-                continue;
-            }
-            const auto slot = migrant_slot(is.population, migrant, options_.migration.replace, is.event_rng);
-            if (!slot) continue;
-            is.population[*slot] = std::move(migrant);
-        }
-    }
+    void merge_inbox(std::size_t island);
 
     space_type space_;
     EvolutionOptions options_;
@@ -660,6 +501,11 @@ private:
     std::size_t next_island_ = 0;
     mutable std::string stop_reason_;
     bool replaying_ = false;
+    detail::ReportBook reports_;
 };
 
 }  // namespace evonas
+
+// The definitions of the longer members, one header per concern.
+#include <evonas/engine/island_model_population.hpp>
+#include <evonas/engine/island_model_resume.hpp>

@@ -10,6 +10,7 @@
 
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/progress.hpp>
+#include <evonas/engine/stopper.hpp>
 
 namespace evonas {
 
@@ -33,6 +34,9 @@ public:
     virtual void on_finished(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
     /// A job beat the run's best score (after on_finished()).
     virtual void on_improved(const JobRecord<G>& /*record*/, const Progress& /*progress*/) {}
+    /// A job reported an intermediate result and was answered `decision`
+    /// (early stopping; only reports heard for the first time).
+    virtual void on_reported(const Report& /*report*/, Decision /*decision*/, const Progress& /*progress*/) {}
     /// An island sent migrants to another.
     virtual void on_migrated(const MigrationEvent& /*event*/, const Progress& /*progress*/) {}
     /// Something worth a user's attention that does not stop the run (e.g.

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <evonas/engine/stopper.hpp>
 #include <evonas/error.hpp>
 #include <evonas/random.hpp>
 
@@ -172,6 +173,9 @@ struct EvolutionOptions {
     std::size_t max_rebreed = 8;          ///< DuplicatePolicy::rebreed: tries before a random genome
     std::size_t hall_of_fame = 10;        ///< best individuals kept over the whole run
     StopCriteria stop{};                  ///< when the run stops (at least one criterion)
+    /// Stopping poor networks before the end of their training (their
+    /// trainer must report: JobContext::report). Default: none.
+    EarlyStoppingOptions early_stopping{};
 
     /// The preset in effect (regularized when unset).
     EvolutionPreset effective_preset() const noexcept { return preset.value_or(EvolutionPreset::regularized); }
@@ -247,6 +251,7 @@ struct EvolutionOptions {
         if (stop.target_score && !std::isfinite(*stop.target_score)) {
             fail("stop.target_score", "must be finite");
         }
+        early_stopping.validate();
     }
 };
 

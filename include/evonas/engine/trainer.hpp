@@ -13,12 +13,14 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stop_token>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include <evonas/engine/fitness.hpp>
+#include <evonas/engine/stopper.hpp>
 #include <evonas/genome/genome.hpp>
 
 namespace evonas {
@@ -33,11 +35,26 @@ struct JobContext {
     /// When the job must end (max(): no deadline); see should_stop().
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::stop_token stop;       ///< requested when the deadline passes or the run stops
+    /// Set by the driver when the run stops poor networks early: see report().
+    std::function<Decision(double step, double value)> reporter;
 
     /// True when the trainer should stop now (stop requested or deadline passed).
     bool should_stop() const noexcept {
         return stop.stop_requested() || std::chrono::steady_clock::now() >= deadline;
     }
+
+    /// Reports an intermediate result: `step` is the resource used so far
+    /// (epochs, batches; increasing), `value` the score so far (higher is
+    /// better, on the data the final score uses). Decision::stop: end the
+    /// training now and return the fitness reached (its score is what the
+    /// run keeps). Without early stopping in the run it answers
+    /// keep_training and costs nothing; see wants_reports().
+    Decision report(double step, double value) const {
+        return reporter ? reporter(step, value) : Decision::keep_training;
+    }
+    /// True when report() can stop the job: a trainer may skip the extra
+    /// validation a report needs when nobody listens.
+    bool wants_reports() const noexcept { return static_cast<bool>(reporter); }
 };
 
 /// The verdict of a trainer's pre-dispatch check.

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -90,6 +91,11 @@ public:
             seen_->append(SeenRecord{record.job.hash, SeenGenome{record.job.id, true, record.fitness.status,
                                                                  record.fitness.rank_score_or(0.0)}});
         }
+    }
+
+    /// Appends a "report" line (job id, island, step, value, decision, time).
+    void on_reported(const Report& r, Decision decision, const Progress& progress) override {
+        write_text(report_to_json(r, decision, progress.elapsed_seconds).dump() + "\n");
     }
 
     /// Appends a "migration" line (from, to, ids, time).
@@ -167,7 +173,7 @@ private:
 using LineageLog = BasicLineageLog<Genome<LayerGene>>;
 
 /// What a lineage line is.
-enum class LineageKind { dispatched, job, migration, warning };
+enum class LineageKind { dispatched, job, migration, warning, report };
 
 /// One line of a lineage log as read back.
 template <class G>
@@ -176,6 +182,8 @@ struct BasicLineageEvent {
     using Kind = LineageKind;
     Kind kind = Kind::job;           ///< the kind of this line
     JobRecord<G> record;             ///< the job (dispatched: record.job only)
+    Report report;                   ///< a report line's report
+    Decision decision = Decision::keep_training;  ///< and the answer it got
     std::uint64_t begin_offset = 0;       ///< byte offset of this line
     std::uint64_t end_offset = 0;         ///< byte offset just after this line
 };
@@ -244,10 +252,13 @@ public:
                 event.kind = LineageKind::migration;
             } else if (type == "warning") {
                 event.kind = LineageKind::warning;
+            } else if (type == "report") {
+                event.kind = LineageKind::report;
+                std::tie(event.report, event.decision) = report_from_json(j, source);
             } else {
                 throw ParseError(path_.string(), line_no_, 1,
-                                 "expected a lineage record with \"type\": \"job\", \"dispatched\", \"migration\" "
-                                 "or \"warning\"");
+                                 "expected a lineage record with \"type\": \"job\", \"dispatched\", \"migration\", "
+                                 "\"warning\" or \"report\"");
             }
             valid_ = offset_;
             event.begin_offset = begin;
@@ -301,6 +312,7 @@ struct BasicLineageContents {
     std::size_t dispatched = 0;                         ///< dispatched lines
     std::size_t migrations = 0;                         ///< migration lines
     std::size_t warnings = 0;                           ///< warning lines
+    std::vector<std::pair<Report, Decision>> reports;   ///< report lines, in file order
     std::size_t valid_bytes = 0;                        ///< bytes up to the last complete line
     bool torn_tail = false;  ///< the last line had no newline (a crash mid-write): ignored
 };
@@ -321,6 +333,7 @@ BasicLineageContents<G> read_lineage(const std::filesystem::path& path, const sp
             case LineageKind::dispatched: ++contents.dispatched; break;
             case LineageKind::migration: ++contents.migrations; break;
             case LineageKind::warning: ++contents.warnings; break;
+            case LineageKind::report: contents.reports.emplace_back(event->report, event->decision); break;
         }
     }
     contents.valid_bytes = static_cast<std::size_t>(reader.valid_bytes());

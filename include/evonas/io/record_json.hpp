@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <evonas/engine/fitness.hpp>
 #include <evonas/engine/individual.hpp>
+#include <evonas/engine/stopper.hpp>
 #include <evonas/error.hpp>
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/genome/layer_genome_traits.hpp>
@@ -177,6 +179,35 @@ Job<G> job_from_json(const nlohmann::json& j, const space_of<G>& space, const st
         if (j.contains("attempt")) job.attempt = detail::get_member<std::uint32_t>(j, "attempt", where);
         job.cursor = cursor_from_json(j.at("cursor"), where + ".cursor");
         return job;
+    });
+}
+
+/// A report line of the lineage log (early stopping): the report, the
+/// answer it got and when.
+inline nlohmann::json report_to_json(const Report& r, Decision decision, double time) {
+    return {{"type", "report"},
+            {"id", r.job},
+            {"island", r.island},
+            {"step", r.step},
+            {"value", r.value},
+            {"decision", std::string(to_string(decision))},
+            {"time", time}};
+}
+
+/// The report and decision report_to_json() wrote; ConfigError naming
+/// `where` when malformed.
+inline std::pair<Report, Decision> report_from_json(const nlohmann::json& j, const std::string& where) {
+    return detail::json_guard(where, [&] {
+        Report r;
+        r.job = detail::get_member<std::uint64_t>(j, "id", where);
+        r.island = detail::get_member<std::size_t>(j, "island", where);
+        r.step = detail::get_member<double>(j, "step", where);
+        r.value = detail::get_member<double>(j, "value", where);
+        const auto d = detail::get_member<std::string>(j, "decision", where);
+        if (d != "stop" && d != "keep_training") {
+            throw ConfigError(where + ".decision", fmt::format("unknown decision '{}'", d));
+        }
+        return std::pair{r, d == "stop" ? Decision::stop : Decision::keep_training};
     });
 }
 

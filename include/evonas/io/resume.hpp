@@ -79,6 +79,18 @@ std::shared_ptr<BasicLineageLog<G>> open_run_files(IslandModel<G>& model, const 
     if (!version_one) {
         for (const auto& r : SeenFile::read(paths.seen(), seen_count)) model.note_seen(r.hash, r.seen);
     }
+    // Early stopping: the stopper's state is not in the checkpoint; it is
+    // rebuilt by feeding it every report the log holds, in order (those
+    // before the checkpoint here, the later ones in the replay below).
+    if (model.early_stopping() && offset > 0) {
+        BasicLineageReader<G> before(paths.lineage(), space, 0);
+        while (auto event = before.next()) {
+            if (event->begin_offset >= offset) break;
+            if (event->kind == LineageKind::report) {
+                model.replay_report(event->report, event->decision, model.is_waiting(event->report.job));
+            }
+        }
+    }
     // Replay from the checkpoint's offset (evonas 0.1's checkpoints count
     // job lines: skip that many).
     BasicLineageReader<G> reader(paths.lineage(), space, offset);
@@ -90,6 +102,8 @@ std::shared_ptr<BasicLineageLog<G>> open_run_files(IslandModel<G>& model, const 
             if (version_one) continue;  // evonas 0.1 wrote none; a line after its checkpoint cannot be one
             model.replay_dispatched(event->record.job);
             pending[event->record.job.id] = event->begin_offset;
+        } else if (event->kind == LineageKind::report) {
+            model.replay_report(event->report, event->decision, true);
         } else if (event->kind == LineageKind::job) {
             if (version_one && jobs_seen++ < covered) continue;
             const auto& r = event->record;

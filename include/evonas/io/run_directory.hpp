@@ -51,6 +51,14 @@ inline nlohmann::json options_to_json(const EvolutionOptions& options) {
     if (o.effective_preset() != EvolutionPreset::classic) j["preset"] = std::string(to_string(o.effective_preset()));
     if (o.random_fraction.value_or(0.0) != 0.0) j["random_fraction"] = *o.random_fraction;
     if (o.job_seeds != JobSeeds::per_job) j["job_seeds"] = std::string(to_string(o.job_seeds));
+    if (const auto& e = o.early_stopping; e.kind != EarlyStopping::none) {
+        j["early_stopping"] = {{"kind", std::string(to_string(e.kind))},
+                               {"min_step", e.min_step},
+                               {"eta", e.eta},
+                               {"min_comparisons", e.comparisons()},
+                               {"warmup_steps", e.warmup_steps},
+                               {"per_island", e.per_island}};
+    }
     return j;
 }
 

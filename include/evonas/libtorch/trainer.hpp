@@ -409,6 +409,18 @@ private:
                 train_loss = epoch_loss / static_cast<double>(epoch_batches);  // mean of the last epoch so far
                 epochs_done = epoch + static_cast<double>(b + 1) / static_cast<double>(batches_per_epoch);
             }
+            // Early stopping: after each full epoch but the last, the score on
+            // the validation data goes to the run's stopper (only when the run
+            // has one: the validation pass costs time). Stopped, the network
+            // is scored as it is now, below.
+            if (ctx.wants_reports() && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs) {
+                const auto v = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
+                net->train();
+                const double value = options_.metric == ScoreMetric::accuracy ? v.accuracy : v.balanced_accuracy;
+                if (std::isfinite(v.loss) && ctx.report(static_cast<double>(epoch + 1), value) == Decision::stop) {
+                    stop_reason = "early stopping";
+                }
+            }
         }
         trained = Clock::now();
         trained_cpu = thread_cpu_seconds();

@@ -184,6 +184,11 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
     };
 
     options.validate();  // the same options on every rank: all throw, or none
+    if (options.evolution.early_stopping.kind != EarlyStopping::none || operators.stop) {
+        throw ConfigError("EvolutionOptions.early_stopping",
+                          "the MPI driver does not stop networks early yet (reports do not travel from workers to "
+                          "their masters): use the thread driver, or early stopping 'none'");
+    }
     // The driver's own communicator: its messages never mix with the
     // caller's, nor with those of an earlier run.
     boost::mpi::communicator run_comm(comm, boost::mpi::comm_duplicate);

@@ -1,4 +1,6 @@
-// evonas::mpi: an island master's loop, and rank 0's bookkeeping.
+// evonas::mpi: an island master's loop. Rank 0's book is in mpi/book.hpp,
+// the watch over workers and the shared duplicate index in
+// mpi/master_watch.hpp.
 //
 // A master runs one island of its own IslandModel (the same engine as the
 // thread driver): it keeps each of its workers busy (a result in, the next
@@ -39,6 +41,7 @@
 #include <evonas/io/lineage.hpp>
 #include <evonas/io/resume.hpp>
 #include <evonas/io/run_directory.hpp>
+#include <evonas/mpi/book.hpp>
 #include <evonas/mpi/layout.hpp>
 #include <evonas/mpi/messages.hpp>
 #include <evonas/mpi/options.hpp>
@@ -55,84 +58,6 @@ inline std::string describe(const std::exception_ptr& e) {
         return "an exception that is not a std::exception";
     }
 }
-
-/// Rank 0's bookkeeping: the book model (every island's finished jobs), the
-/// run files and the observers. With one island the book is rank 0's own
-/// model. Thread safety: none (the master's thread only).
-template <class G>
-struct Book {
-    IslandModel<G>* model = nullptr;
-    bool separate = false;                 ///< replay records into `model` (more than one island)
-    std::shared_ptr<BasicLineageLog<G>> log;  ///< null without a run directory
-    RunPaths paths;
-    std::uint64_t checkpoint_interval = 0;
-    ObserverList<G> observers;   ///< the user's and the console's
-    bool checkpoint_due = false;
-
-    void accept(const JobRecord<G>& record) {
-        if (separate) model->replay(record);
-        const auto progress = model->progress();
-        if (log) log->on_finished(record, progress);
-        for (auto& o : observers) o->on_finished(record, progress);
-        if (record.fitness.ok() && progress.best_id == record.job.id) {
-            for (auto& o : observers) o->on_improved(record, progress);
-        }
-        if (log && record.trained && checkpoint_interval && progress.counts.finished % checkpoint_interval == 0) {
-            checkpoint_due = true;
-        }
-    }
-
-    /// A job went to a worker: the lineage's "dispatched" line (and, with a
-    /// separate book, the job is in flight in the book model, so a
-    /// checkpoint carries it and a resume sends it again).
-    void accept_dispatched(const Job<G>& job) {
-        if (separate) model->replay_dispatched(job);
-        if (log) log->on_proposed(job, model->progress());
-    }
-
-    /// A master's warning: logged and told to the observers.
-    void accept_warning(const std::string& text) {
-        const auto progress = model->progress();
-        if (log) log->on_warning(text, progress);
-        for (auto& o : observers) o->on_warning(text, progress);
-    }
-
-    void accept(const MigrationEvent& event) {
-        const auto progress = model->progress();
-        if (log) log->on_migrated(event, progress);
-        for (auto& o : observers) o->on_migrated(event, progress);
-    }
-
-    void checkpoint() {
-        checkpoint_due = false;
-        if (!log) return;
-        write_run_checkpoint(*model, paths, *log);
-        const auto progress = model->progress();
-        for (auto& o : observers) o->on_checkpoint(paths.checkpoint(), progress);
-    }
-
-    /// Flushes the log and tells the observers the run is over; the first
-    /// exception is rethrown after every observer has been told.
-    void end() {
-        const auto progress = model->progress();
-        std::exception_ptr first;
-        if (log) {
-            try {
-                log->on_end(progress);
-            } catch (...) {
-                first = std::current_exception();
-            }
-        }
-        for (auto& o : observers) {
-            try {
-                o->on_end(progress);
-            } catch (...) {
-                if (!first) first = std::current_exception();
-            }
-        }
-        if (first) std::rethrow_exception(first);
-    }
-};
 
 /// Passes the events of a master's own model to the master.
 template <class M, class G>
@@ -531,103 +456,24 @@ private:
 
     // ------------------------------------------------------------ time
 
-    void periodic() {
-        const auto now = clock::now();
-        model_.set_elapsed(elapsed());
-        maybe_notice();
-        check_lost(now);
-        if (events_.size() && now - events_since_ > std::chrono::milliseconds(20)) flush_events();
-        if (seen_out_.size() && now - seen_since_ > std::chrono::milliseconds(20)) flush_seen();
-        outbox_.reap();
-    }
+    void periodic();
 
-    void check_lost(clock::time_point now) {
-        for (std::size_t w = 0; w < workers_.size(); ++w) {
-            auto& ws = workers_[w];
-            if (ws.lost || ws.jobs.empty()) continue;
-            const auto& head = ws.jobs.front();
-            if (!(head.allowed < std::numeric_limits<double>::infinity())) continue;
-            const auto began = std::max(head.sent, ws.last_heard);
-            const double waited = std::chrono::duration<double>(now - began).count();
-            if (waited > head.allowed + options_.lost_worker_grace_seconds) mark_lost(w, waited);
-        }
-    }
+    void check_lost(clock::time_point now);
 
-    void mark_lost(std::size_t w, double waited) {
-        auto& ws = workers_[w];
-        ws.lost = true;
-        --live_;
-        ++stats_.lost_workers;
-        auto jobs = std::move(ws.jobs);
-        ws.jobs.clear();
-        outstanding_ -= jobs.size();
-        const auto why = fmt::format("worker rank {} did not answer for {:.3g} s (the job's {:.3g} s deadline plus "
-                                     "{:.3g} s grace); it is marked lost and gets no more jobs",
-                                     ws.rank, waited, jobs.empty() ? 0.0 : jobs.front().allowed,
-                                     options_.lost_worker_grace_seconds);
-        for (const auto& job : jobs) {
-            if (failed_) break;
-            const double now = elapsed();
-            model_.set_elapsed(now);
-            const auto* in_flight = model_.in_flight_job(job.id);
-            if (in_flight && in_flight->attempt < 2 && live_ > 0) {
-                // Another worker gets it (attempt 2), before anything new.
-                own_warning(fmt::format("{}; its job {} goes to another worker", why, job.id));
-                model_.requeue(job.id);
-                proposals_over_ = false;  // the model has that job to propose again
-                continue;
-            }
-            auto fitness = in_flight && in_flight->attempt >= 2
-                               ? Fitness::failed(fmt::format("{}; the job's second worker to be lost (its network "
-                                                             "may be what stops them)", why))
-                               : Fitness::timed_out(fmt::format("{}; no worker of island {} is left", why, island_));
-            model_.complete(job.id, std::move(fitness), WorkInfo{static_cast<std::size_t>(ws.rank), job.sent_elapsed, now});
-            ++stats_.results;
-            after_complete();
-        }
-        if (live_ == 0 && !proposals_over_) {
-            proposals_over_ = true;
-            if (end_note_.empty()) end_note_ = "workers_lost";
-        } else {
-            for (std::size_t v = 0; v < workers_.size(); ++v) refill(v, options_.jobs_per_worker);
-        }
-    }
+    void mark_lost(std::size_t w, double waited);
 
     // ------------------------------------------------------------ duplicates across islands
 
     /// Queues a duplicate-index entry for every other master.
-    void share_seen(std::uint64_t hash, const SeenGenome& seen) {
-        if (!options_.share_duplicates || layout_.islands < 2 || sent_done_) return;
-        if (seen_out_.size() == 0) seen_since_ = clock::now();
-        write_seen(seen_out_, hash, seen);
-    }
+    void share_seen(std::uint64_t hash, const SeenGenome& seen);
 
-    void flush_seen() {
-        if (seen_out_.size() == 0) return;
-        const auto bytes = seen_out_.take();
-        seen_out_ = wire::Writer();
-        for (std::size_t j = 0; j < layout_.islands; ++j) {
-            if (j != island_) send_to_master(j, tag_seen, bytes);
-        }
-    }
+    void flush_seen();
 
     // ------------------------------------------------------------ job durations
 
-    void note_duration(double seconds) {
-        if (!(seconds >= 0.0)) return;
-        if (durations_.size() < 101) {
-            durations_.push_back(seconds);
-        } else {
-            durations_[next_duration_++ % durations_.size()] = seconds;  // the latest 101
-        }
-    }
+    void note_duration(double seconds);
 
-    double median_duration() const {
-        if (durations_.empty()) return 0.0;
-        auto d = durations_;
-        std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
-        return d[d.size() / 2];
-    }
+    double median_duration() const;
 
     // ------------------------------------------------------------ the end
 
@@ -751,3 +597,7 @@ private:
 };
 
 }  // namespace evonas::mpi::detail
+
+// Watching the workers (lost ones, job durations) and sharing the
+// duplicate index with the other masters.
+#include <evonas/mpi/master_watch.hpp>
