@@ -85,8 +85,9 @@ public:
         }
         if (!ops_.select) ops_.select = std::move(defaults.select);
         if (!ops_.replace) ops_.replace = std::move(defaults.replace);
-        if (!ops_.stop) ops_.stop = make_stopper(options_.early_stopping);
-        reports_ = detail::ReportBook(ops_.stop);
+        // The stopper lives in the report book only (one copy, one state).
+        reports_ = detail::ReportBook(ops_.stop ? std::move(ops_.stop) : make_stopper(options_.early_stopping));
+        ops_.stop = nullptr;
         // A genome type of your own may have no default breeding operators.
         if (!ops_.mutate) {
             throw ConfigError("operators.mutate",

@@ -75,9 +75,6 @@ public:
     /// Forgets job `id` (it finished).
     void forget(std::uint64_t id) { history_.erase(id); }
 
-    /// Jobs with a history (in flight, or waiting to be sent again).
-    std::size_t jobs() const noexcept { return history_.size(); }
-
 private:
     static Decision answer_at(const std::vector<std::pair<double, Decision>>& history, double step) {
         Decision d = Decision::keep_training;

@@ -63,6 +63,30 @@ concept Stopper = requires(S& s, const Report& r) {
     { s(r) } -> std::convertible_to<Decision>;
 };
 
+namespace detail {
+
+// The built-in stoppers' settings checks, shared by their constructors and
+// EarlyStoppingOptions::validate(); `owner` names the struct in the field.
+inline void check_asha_settings(std::string_view owner, double min_step, double eta, std::size_t min_comparisons) {
+    if (!(min_step > 0.0) || !std::isfinite(min_step)) {
+        throw ConfigError(fmt::format("{}.min_step", owner), fmt::format("must be a number > 0, got {}", min_step));
+    }
+    if (!(eta >= 2.0) || !std::isfinite(eta)) {
+        throw ConfigError(fmt::format("{}.eta", owner), fmt::format("must be a number >= 2, got {}", eta));
+    }
+    if (min_comparisons < 1) throw ConfigError(fmt::format("{}.min_comparisons", owner), "must be at least 1, got 0");
+}
+
+inline void check_median_settings(std::string_view owner, double warmup_steps, std::size_t min_comparisons) {
+    if (!(warmup_steps >= 0.0) || !std::isfinite(warmup_steps)) {
+        throw ConfigError(fmt::format("{}.warmup_steps", owner),
+                          fmt::format("must be a number >= 0, got {}", warmup_steps));
+    }
+    if (min_comparisons < 1) throw ConfigError(fmt::format("{}.min_comparisons", owner), "must be at least 1, got 0");
+}
+
+}  // namespace detail
+
 /// Never stops a job (the default).
 struct NoStopper {
     /// Always keep_training.
@@ -83,13 +107,7 @@ public:
     explicit AshaStopper(double min_step = 1.0, double eta = 3.0, std::size_t min_comparisons = 3,
                          bool per_island = false)
         : min_step_(min_step), eta_(eta), min_comparisons_(min_comparisons), per_island_(per_island) {
-        if (!(min_step > 0.0) || !std::isfinite(min_step)) {
-            throw ConfigError("AshaStopper.min_step", fmt::format("must be a number > 0, got {}", min_step));
-        }
-        if (!(eta >= 2.0) || !std::isfinite(eta)) {
-            throw ConfigError("AshaStopper.eta", fmt::format("must be a number >= 2, got {}", eta));
-        }
-        if (min_comparisons < 1) throw ConfigError("AshaStopper.min_comparisons", "must be at least 1, got 0");
+        detail::check_asha_settings("AshaStopper", min_step, eta, min_comparisons);
     }
 
     /// Records the report at every rung it reached for the first time and
@@ -149,10 +167,7 @@ public:
     /// Throws ConfigError for warmup_steps < 0 or min_comparisons < 1.
     explicit MedianStopper(double warmup_steps = 1.0, std::size_t min_comparisons = 5, bool per_island = false)
         : warmup_(warmup_steps), min_comparisons_(min_comparisons), per_island_(per_island) {
-        if (!(warmup_steps >= 0.0) || !std::isfinite(warmup_steps)) {
-            throw ConfigError("MedianStopper.warmup_steps", fmt::format("must be a number >= 0, got {}", warmup_steps));
-        }
-        if (min_comparisons < 1) throw ConfigError("MedianStopper.min_comparisons", "must be at least 1, got 0");
+        detail::check_median_settings("MedianStopper", warmup_steps, min_comparisons);
     }
 
     /// Compares with the other jobs at this step, then records the report.
@@ -219,15 +234,9 @@ struct EarlyStoppingOptions {
     }
     /// Throws ConfigError naming the field ("EvolutionOptions.early_stopping.eta", ...).
     void validate() const {
-        try {
-            if (kind == EarlyStopping::asha) AshaStopper(min_step, eta, comparisons(), per_island);
-            if (kind == EarlyStopping::median) MedianStopper(warmup_steps, comparisons(), per_island);
-        } catch (const ConfigError& e) {
-            const auto dot = e.field().find('.');
-            const auto field = dot == std::string::npos ? e.field() : e.field().substr(dot + 1);
-            throw ConfigError("EvolutionOptions.early_stopping." + field,
-                              std::string(e.what()).substr(e.field().size() + 2));
-        }
+        constexpr std::string_view owner = "EvolutionOptions.early_stopping";
+        if (kind == EarlyStopping::asha) detail::check_asha_settings(owner, min_step, eta, comparisons());
+        if (kind == EarlyStopping::median) detail::check_median_settings(owner, warmup_steps, comparisons());
     }
 };
 

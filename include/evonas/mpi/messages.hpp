@@ -36,7 +36,10 @@ struct JobOrder {
 template <class G>
 std::vector<char> encode_job(const Job<G>& job, double timeout, double run_left,
                              const space_of<G>* space = nullptr) {
-    wire::Writer w(512);
+    // Room for the header and the genome: the layer genome's values, or its text.
+    std::size_t genome_bytes = 256;
+    if constexpr (requires { job.genome.gene_count(); }) genome_bytes = 16 * job.genome.gene_count() * 8;
+    wire::Writer w(64 + genome_bytes);
     w.u64(job.id);
     w.u64(job.seed);
     w.u64(job.island);
