@@ -17,6 +17,13 @@
 // encode, send) divided by the jobs; the rest of its time it waits.
 // "engine_us_per_job" is propose() + complete() alone in one process, for
 // comparison.
+//
+// With --reports K, every job reports K times (early stopping with ASHA):
+// each report goes from the worker to its master and the answer back, and
+// the JSON "mpi_report_round_trip" gives the time a trainer waits per
+// report (median, 90th percentile over every report of every worker)
+// against the engine's own report() in one process (the thread driver's
+// cost without its lock).
 #include <evonas/mpi/mpi.hpp>
 
 #include "resident_memory.hpp"
@@ -31,6 +38,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <cstdlib>
@@ -47,6 +56,33 @@ struct NoOp {
         return evonas::Fitness::of(static_cast<double>(g.gene_count()) + static_cast<double>(ctx.seed % 1000) * 1e-3);
     }
 };
+
+/// NoOp that reports `reports` times per job and times each report.
+struct Reporting {
+    int reports = 0;
+    std::vector<double>* waits = nullptr;  ///< microseconds per report, this rank's
+    std::uint64_t* stopped = nullptr;      ///< jobs told to stop, this rank's
+    evonas::Fitness evaluate(const evonas::Genome<>& g, const evonas::JobContext& ctx) const {
+        const double score = static_cast<double>(g.gene_count()) + static_cast<double>(ctx.seed % 1000) * 1e-3;
+        for (int k = 1; k <= reports; ++k) {
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto decision = ctx.report(k, score * k / reports);
+            waits->push_back(1e6 * std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            if (decision == evonas::Decision::stop) {
+                ++*stopped;
+                return evonas::Fitness::of(score * k / reports);
+            }
+        }
+        return evonas::Fitness::of(score);
+    }
+};
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0.0;
+    const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+}
 
 evonas::EvolutionOptions evolution(std::uint64_t jobs) {
     evonas::EvolutionOptions o;
@@ -66,6 +102,26 @@ double engine_us_per_job(const evonas::SearchSpace& space, std::uint64_t jobs) {
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return seconds * 1e6 / static_cast<double>(model.counts().finished);
+}
+
+/// The engine's report() alone (ASHA), microseconds per report.
+double engine_us_per_report(const evonas::SearchSpace& space, std::uint64_t jobs, int reports) {
+    auto options = evolution(jobs);
+    options.early_stopping.kind = evonas::EarlyStopping::asha;
+    evonas::IslandModel<> model(space, options);
+    std::uint64_t count = 0;
+    double seconds = 0.0;
+    while (auto job = model.propose(0)) {
+        const double score = static_cast<double>(job->genome.gene_count()) + static_cast<double>(job->seed % 1000) * 1e-3;
+        const auto t0 = std::chrono::steady_clock::now();
+        int k = 1;
+        for (; k <= reports; ++k, ++count) {
+            if (model.report(job->id, k, score * k / reports) == evonas::Decision::stop) break;
+        }
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        model.complete(job->id, evonas::Fitness::of(score));
+    }
+    return count ? seconds * 1e6 / static_cast<double>(count) : 0.0;
 }
 
 /// A barrier that sleeps instead of spinning, so the ranks waiting in it
@@ -121,7 +177,9 @@ int main(int argc, char** argv) {
         "  --jobs-per-worker D,...   jobs kept in flight per worker, one run each (default 1,2)\n"
         "  --repeat K                runs of each configuration (default 1)\n"
         "  --run-dir DIR             write the run files there (replaced each run) and report the cost per\n"
-        "                            job in each tenth of the run, the checkpoint size and memory per job\n";
+        "                            job in each tenth of the run, the checkpoint size and memory per job\n"
+        "  --reports K               each job reports K times (ASHA early stopping): prints the time a\n"
+        "                            trainer waits per report (the worker-master round trip)\n";
     // Before MPI starts: --help works without mpiexec.
     for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];
@@ -134,12 +192,14 @@ int main(int argc, char** argv) {
     std::vector<std::size_t> depths{1, 2};
     int repeat = 1;
     std::string run_dir;
+    int reports = 0;
     for (int i = 1; i < argc; i += 2) {
         const std::string_view flag = argv[i];
         if (i + 1 < argc && flag == "--jobs") jobs = std::stoull(argv[i + 1]);
         else if (i + 1 < argc && flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
         else if (i + 1 < argc && flag == "--repeat") repeat = std::stoi(argv[i + 1]);
         else if (i + 1 < argc && flag == "--run-dir") run_dir = argv[i + 1];
+        else if (i + 1 < argc && flag == "--reports") reports = std::stoi(argv[i + 1]);
         else {
             std::fprintf(stderr, "bench_mpi: bad argument '%s'\n%s", argv[i], usage);
             return 2;
@@ -154,6 +214,7 @@ int main(int argc, char** argv) {
     const auto space = evonas::cnn_space(2);
     quiet_barrier(world);
     const double engine_us = world.rank() == 0 ? engine_us_per_job(space, jobs) : 0.0;
+    const double engine_report_us = world.rank() == 0 && reports > 0 ? engine_us_per_report(space, jobs, reports) : 0.0;
     quiet_barrier(world);
     std::vector<std::size_t> runs;  // jobs_per_worker of each run, in order
     for (int r = 0; r < repeat; ++r) runs.insert(runs.end(), depths.begin(), depths.end());
@@ -161,6 +222,7 @@ int main(int argc, char** argv) {
         evonas::mpi::DriverStats stats;
         evonas::mpi::RunOptions options;
         options.evolution = evolution(jobs);
+        if (reports > 0) options.evolution.early_stopping.kind = evonas::EarlyStopping::asha;
         options.jobs_per_worker = depth;
         options.progress = false;
         options.stats = &stats;
@@ -175,9 +237,34 @@ int main(int argc, char** argv) {
         }
         world.barrier();
         const auto start = std::chrono::steady_clock::now();
-        const auto result = evonas::mpi::evolve(world, space, [](const evonas::mpi::RankPlace&) { return NoOp{}; },
-                                                options, {}, {}, observers);
+        std::vector<double> waits;
+        std::uint64_t stopped = 0;
+        const auto result =
+            reports > 0
+                ? evonas::mpi::evolve(world, space,
+                                      [&](const evonas::mpi::RankPlace&) { return Reporting{reports, &waits, &stopped}; },
+                                      options, {}, {}, observers)
+                : evonas::mpi::evolve(world, space, [](const evonas::mpi::RankPlace&) { return NoOp{}; }, options,
+                                      {}, {}, observers);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (reports > 0) {
+            std::vector<std::vector<double>> all;
+            boost::mpi::gather(world, waits, all, 0);
+            std::uint64_t stopped_all = 0;
+            boost::mpi::reduce(world, stopped, stopped_all, std::plus<>(), 0);
+            if (world.rank() == 0) {
+                std::vector<double> merged;
+                for (const auto& w : all) merged.insert(merged.end(), w.begin(), w.end());
+                const double median = percentile(merged, 0.5);
+                fmt::print("{{\"benchmark\": \"mpi_report_round_trip\", \"ranks\": {}, \"jobs_per_worker\": {}, "
+                           "\"jobs\": {}, \"reports_per_job\": {}, \"reports\": {}, \"stopped\": {}, "
+                           "\"wait_us\": {{\"median\": {:.2f}, \"p90\": {:.2f}}}, \"engine_report_us\": {:.2f}, "
+                           "\"median_over_engine\": {:.1f}}}\n",
+                           world.size(), depth, result.counts.finished, reports, merged.size(),
+                           stopped_all, median, percentile(merged, 0.9),
+                           engine_report_us, engine_report_us > 0 ? median / engine_report_us : 0.0);
+            }
+        }
         if (world.rank() != 0) continue;
         const auto n = static_cast<double>(result.counts.finished);
         fmt::print(

@@ -3,8 +3,13 @@
 // human tables on stderr.
 //
 //   bench_scale [titan] [summit] [million] [saturation] [choices] [all]
+//               [--early-stopping asha|none] [--eta E] [--min-step S]
+//               [--min-comparisons N] [--steps N]
 //
-// (no argument: titan). Job times are log-normal with sigma 0.5 and the mean
+// (no argument: titan). With --early-stopping asha every simulation stops
+// poor networks early (ASHA) along the simulator's learning-curve model
+// (SimOptions::curve, `--steps` steps per job; a model, not real training).
+// Job times are log-normal with sigma 0.5 and the mean
 // that makes 460,000 networks in 24 h on 18,000 nodes (MENNDL on Titan):
 // 24 * 3600 * 18000 / 460000 = 3380.9 s. The master's cost per job is the
 // engine's real propose() and complete() time measured here first, with the
@@ -15,6 +20,7 @@
 // evaluated instantly), so the real time is the engine's and the event
 // loop's. See docs/scale.md for the results and how to read them.
 #include <evonas/drivers/sim.hpp>
+#include <evonas/engine/stopper.hpp>
 #include <evonas/io/resume.hpp>
 #include <evonas/genome/text.hpp>
 #include <evonas/space/cnn_space.hpp>
@@ -28,6 +34,7 @@
 #include <filesystem>
 #include <unistd.h>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,6 +78,21 @@ struct EngineCost {
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
+
+/// Early stopping in the simulations (--early-stopping and its settings).
+struct Stopping {
+    bool asha = false;
+    double eta = 3.0;
+    double min_step = 1.0;
+    std::size_t min_comparisons = 3;
+    std::size_t steps = 20;
+
+    nlohmann::json to_json() const {
+        if (!asha) return "none";
+        return {{"kind", "asha"}, {"eta", eta}, {"min_step", min_step}, {"min_comparisons", min_comparisons},
+                {"learning_curve", sim::LearningCurve{.steps = steps}.to_json()}};
+    }
+};
 
 class Bench {
 public:
@@ -150,6 +172,9 @@ public:
         return out;
     }
 
+    /// Early stopping for every run from now on.
+    void set_stopping(const Stopping& stopping) { stopping_ = stopping; }
+
     sim::SimReport run(const Setup& s) {
         const auto& engine = engine_cost(s.workers);
         sim::SimOptions o{.evolution = EvolutionOptions{.islands = s.islands, .population = s.population,
@@ -165,7 +190,12 @@ public:
                                      .complete_seconds = engine.complete_seconds,
                                      .dispatch_latency = latency, .result_latency = latency,
                                      .one_per_island = s.one_per_island},
-                          .target_score = target_score};
+                          .target_score = target_score,
+                          .curve = {.steps = stopping_.steps}};
+        if (stopping_.asha) {
+            o.evolution.early_stopping = {.kind = evonas::EarlyStopping::asha, .min_step = stopping_.min_step,
+                                          .eta = stopping_.eta, .min_comparisons = stopping_.min_comparisons};
+        }
         auto report = sim::simulate(space_, sim::SimilarityTrainer{target_, &space_}, o).report;
         fmt::print(stderr, "{}", sim::summary(report));
         return report;
@@ -175,6 +205,7 @@ private:
     evonas::SearchSpace space_;
     evonas::Genome<> target_;
     std::map<std::size_t, EngineCost> costs_;
+    Stopping stopping_;
 };
 
 nlohmann::json brief(const sim::SimReport& r, const Setup& s) {
@@ -273,6 +304,7 @@ nlohmann::json choices(Bench& bench) {
 
 constexpr const char* usage =
     "usage: bench_scale [titan] [summit] [million] [saturation] [choices] [all]\n"
+    "                   [--early-stopping asha|none] [--eta E] [--min-step S] [--min-comparisons N] [--steps N]\n"
     "\n"
     "The Titan-scale study with the simulation driver; prints one JSON document on\n"
     "stdout and tables on stderr. Parts (no argument: titan; all: every part):\n"
@@ -281,6 +313,12 @@ constexpr const char* usage =
     "  million     a million workers for 2 virtual hours, with master costs of 1 and 10 ms\n"
     "  saturation  the master's cost per job swept at Titan scale, 1 vs 16 island masters\n"
     "  choices     islands, population and migration for Titan, two seeds each\n"
+    "Options:\n"
+    "  --early-stopping asha|none  stop poor networks early in every simulation (default none)\n"
+    "  --eta E                     ASHA: keep the top 1/E at each rung (default 3)\n"
+    "  --min-step S                ASHA: the first rung's step (default 1)\n"
+    "  --min-comparisons N         ASHA: values at a rung before anything stops (default 3)\n"
+    "  --steps N                   learning-curve steps per job (default 20; reports after each but the last)\n"
     "See docs/scale.md.\n";
 
 }  // namespace
@@ -288,11 +326,39 @@ constexpr const char* usage =
 int main(int argc, char** argv) {
     std::set<std::string> parts;
     const std::set<std::string> known{"titan", "summit", "million", "saturation", "choices", "all"};
+    Stopping stopping;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             std::fputs(usage, stdout);
             return 0;
+        }
+        const bool option = arg == "--early-stopping" || arg == "--eta" || arg == "--min-step" ||
+                            arg == "--min-comparisons" || arg == "--steps";
+        if (option) {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "bench_scale: %s needs a value\n%s", arg.c_str(), usage);
+                return 2;
+            }
+            const std::string value = argv[++i];
+            try {
+                if (arg == "--early-stopping") {
+                    if (value != "asha" && value != "none") throw std::invalid_argument("asha or none");
+                    stopping.asha = value == "asha";
+                } else if (arg == "--eta") {
+                    stopping.eta = std::stod(value);
+                } else if (arg == "--min-step") {
+                    stopping.min_step = std::stod(value);
+                } else if (arg == "--min-comparisons") {
+                    stopping.min_comparisons = std::stoul(value);
+                } else {
+                    stopping.steps = std::stoul(value);
+                }
+            } catch (const std::exception&) {
+                std::fprintf(stderr, "bench_scale: bad value '%s' for %s\n%s", value.c_str(), arg.c_str(), usage);
+                return 2;
+            }
+            continue;
         }
         if (known.count(arg) == 0) {
             std::fprintf(stderr, "bench_scale: unknown part '%s'\n%s", arg.c_str(), usage);
@@ -306,6 +372,16 @@ int main(int argc, char** argv) {
 
     const auto start = std::chrono::steady_clock::now();
     Bench bench;
+    if (stopping.asha) {
+        try {
+            sim::LearningCurve{.steps = stopping.steps}.validate("curve");
+            (void)evonas::AshaStopper(stopping.min_step, stopping.eta, stopping.min_comparisons);
+        } catch (const evonas::ConfigError& e) {
+            std::fprintf(stderr, "bench_scale: %s\n", e.what());
+            return 2;
+        }
+        bench.set_stopping(stopping);
+    }
     const std::time_t now = std::time(nullptr);
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
@@ -320,7 +396,8 @@ int main(int argc, char** argv) {
                                              "files (lineage lines, a checkpoint every 25 results), plus any "
                                              "fixed cost (fixed_master_seconds_per_job)"},
                                    {"latency_seconds_each_way", latency}}},
-                       {"target_score", target_score}};
+                       {"target_score", target_score},
+                       {"early_stopping", stopping.to_json()}};
     const auto section = [&](const char* name, auto&& body) {
         if (!want(name)) return;
         const auto t0 = std::chrono::steady_clock::now();

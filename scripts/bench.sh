@@ -112,6 +112,9 @@ if want mpi; then
     for n in 2 4; do
       step "bench_mpi_$n" mpiexec "${mpi_flags[@]}" -n "$n" "$build/benchmarks/bench_mpi" --jobs 50000 --repeat 3
     done
+    # Early stopping: the time a trainer waits per report (worker-master round trip).
+    step bench_mpi_reports mpiexec "${mpi_flags[@]}" -n 3 "$build/benchmarks/bench_mpi" --jobs 50000 \
+      --jobs-per-worker 1 --reports 3 --repeat 3
   else skipped bench_mpi_2 "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
 fi
 if want persistence; then
@@ -152,10 +155,10 @@ echo "== bench: results in $build/bench-results.json"
 if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ -z "${EVONAS_BENCH_PARTS:-}" ]; then
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
   echo "== bench: wrote docs/benchmarks.md"
-elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ "$parts" = trainer ]; then
-  # The trainer part alone replaces only its own section, marked with its date.
-  $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md --only trainer
-  echo "== bench: rewrote the trainer section of docs/benchmarks.md"
+elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && { [ "$parts" = trainer ] || [ "$parts" = mpi ]; }; then
+  # The trainer or the MPI part alone replaces only its own section, marked with its date.
+  $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md --only "$parts"
+  echo "== bench: rewrote the $parts section of docs/benchmarks.md"
 elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then
   # Some parts only: rendering would replace the other sections with "not run".
   echo "== bench: docs/benchmarks.md not rewritten (only parts: $parts ran)"

@@ -372,7 +372,8 @@ def render_mpi(p):
           "ranks, so every microsecond is the driver's (engine, encoding, OpenMPI shared memory). It "
           "shows how many jobs per second one master handles; it does not show a network or more "
           "ranks than this machine's cores (4 ranks on 2 cores are oversubscribed).", "")
-    keys = [k for k in sorted(p.runs) if k.startswith("bench_mpi") and k != "bench_mpi_run_files"]
+    keys = [k for k in sorted(p.runs)
+            if k.startswith("bench_mpi") and k not in ("bench_mpi_run_files", "bench_mpi_reports")]
     note = p.missing(*keys) if keys else "*Not run in this build.*"
     if note:
         p.add(note, "")
@@ -387,6 +388,30 @@ def render_mpi(p):
                          r.get("master_cpu_us_per_job"), r.get("master_busy_fraction"), r.get("engine_us_per_job")])
     p.add(table(["ranks", "workers", "jobs per worker", "jobs", "jobs/s", "master CPU us/job", "master busy",
                  "engine us/job"], rows), "")
+    render_mpi_reports(p)
+
+
+def render_mpi_reports(p):
+    p.add("### Early stopping: the wait per report",  "",
+          "What it does: `mpiexec -n 3 bench_mpi --jobs 50000 --jobs-per-worker 1 --reports 3 --repeat 3`: "
+          "every job of the no-op trainer reports 3 times with ASHA on, each report travelling from its worker "
+          "to the island master and the answer back. It shows how long training waits per report (median and "
+          "90th percentile over every report), against the engine's `report()` alone in one process (what the "
+          "thread driver pays, without its lock); it does not show the cost of the validation a real trainer "
+          "runs before reporting.", "")
+    note = p.missing("bench_mpi_reports")
+    if note:
+        p.add(note, "")
+        return
+    d = p.data("bench_mpi_reports") or []
+    rows = []
+    for r in (d if isinstance(d, list) else [d]):
+        if r.get("benchmark") != "mpi_report_round_trip":
+            continue
+        rows.append([r["ranks"], r["jobs"], r["reports"], r["stopped"], r["wait_us"]["median"], r["wait_us"]["p90"],
+                     r["engine_report_us"], r["median_over_engine"]])
+    p.add(table(["ranks", "jobs", "reports", "jobs stopped", "wait us (median)", "wait us (p90)",
+                 "engine report() us", "median / engine"], rows), "")
 
 
 def render_persistence(p):
@@ -508,7 +533,8 @@ def render_search(p):
           "bands and significance tests) writes its own page: [search.md](search.md).", "")
 
 
-SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p))}
+SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p)),
+            "mpi": ("## MPI driver throughput", lambda p: render_mpi(p))}
 
 
 def render_only(args, results):
@@ -526,7 +552,9 @@ def render_only(args, results):
     render_section(p)
     m, v = results["machine"], results["versions"]
     lines = p.lines
-    command = (results["runs"].get("bench_" + args.only) or {}).get("command", "?")
+    commands = [run.get("command", "?") for key, run in sorted(results["runs"].items())
+                if key == "bench_" + args.only or key.startswith("bench_" + args.only + "_")]
+    command = "; ".join(commands) or "?"
     note = (f"*This section was measured apart from the rest of this page: {results['date']}, by "
             f"`scripts/run.sh bench {args.only}` (which ran `{command}`) at git {v.get('git_commit')}"
             f"{' (uncommitted changes)' if v.get('git_dirty') else ''}, load average (1 min) before / after "

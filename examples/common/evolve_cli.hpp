@@ -43,6 +43,7 @@ struct CommonOptions {
     double eta = 3.0;                 ///< asha: keep the top 1/eta at each rung
     double min_epoch = 1.0;           ///< asha: the first rung's epoch; median: no stop before it
     std::size_t min_comparisons = 0;  ///< values at a rung or epoch before anything stops (0: asha 3, median 5)
+    std::int64_t report_every = 0;    ///< batches between reports (0: after each epoch)
     std::string seed_genome;          ///< the network the search starts from, or "none"
     std::string reference_genome;     ///< the program's human network (compared with when not seeded)
     std::uint64_t seed = 1;           ///< run seed
@@ -52,6 +53,7 @@ struct CommonOptions {
     int epochs = 3;                   ///< epochs per network, the same for all (0: the genome's "epochs" gene)
     double timeout_per_network = 120.0;  ///< safety net: a network still training then is timed out, not scored
     double max_minutes = 0.0;         ///< wall-clock budget of the search (0: none)
+    double max_epochs = 0.0;          ///< budget in epochs trained by all networks (0: none)
     int threads_per_worker = 1;       ///< LibTorch intra-op threads per worker
     std::string device = "cpu";
     std::size_t final_top = 3;        ///< networks retrained at the end to confirm the best (0: none)
@@ -92,11 +94,19 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_option("--min-comparisons", o.min_comparisons,
                    "networks scored at a rung (asha) or epoch (median) before any is stopped (0: asha 3, median 5)")
         ->capture_default_str()->group(g);
+    app.add_option("--report-every", o.report_every,
+                   "with early stopping, score and report every this many batches (steps are then fractional "
+                   "epochs, e.g. --min-epoch 0.25); 0: after each epoch")
+        ->check(CLI::NonNegativeNumber)->capture_default_str()->group(g);
     app.add_option("--seed-genome", o.seed_genome, "the network the search starts from (genome text), or 'none' to "
                                                    "start from random networks only")
         ->capture_default_str()->group(g);
     app.add_option("--seed", o.seed, "run seed: every job's seed derives from it")->capture_default_str()->group(g);
     app.add_option("--max-minutes", o.max_minutes, "stop the search after this many minutes (0: no limit)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str()->group(g);
+    app.add_option("--max-epochs", o.max_epochs,
+                   "stop the search once its networks trained this many epochs in all (0: no limit); a network "
+                   "stopped early counts the epochs it trained, so early stopping tries more networks")
         ->check(CLI::NonNegativeNumber)->capture_default_str()->group(g);
     app.add_option("--final-top", o.final_top, "at the end, retrain the best K networks with fresh seeds and take "
                                                "the best mean (0: take the search's best as it is)")
@@ -249,6 +259,7 @@ inline std::optional<nlohmann::json> lineage_record(const std::filesystem::path&
 /// driver's job timeout is the safety net).
 inline libtorch::TrainerOptions trainer_options(const CommonOptions& o, libtorch::TrainerOptions base = {}) {
     base.epochs = o.epochs;
+    base.report_every_steps = o.report_every;
     base.time_budget_seconds = 0.0;
     base.intra_op_threads = o.threads_per_worker;
     base.device = o.device;
@@ -322,6 +333,7 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
     run.evolution.seed = o.seed;
     run.evolution.stop.max_evaluations = o.evaluations;
     run.evolution.stop.max_seconds = o.max_minutes * 60.0;
+    run.evolution.stop.max_resource = o.max_epochs;  // CnnTrainer's "epochs" metric
     run.workers = o.workers;
     run.run_dir = run_dir;
     run.resume = o.resume;

@@ -138,8 +138,8 @@ TEST_CASE("bad evolution options name the field", "[engine][errors]") {
           "EvolutionOptions.migration.migrants: (5) is larger than the population (4)");
     fails({.crossover_probability = 1.5}, "EvolutionOptions.crossover_probability: must be in [0, 1], got 1.5");
     fails({.stop = {.max_evaluations = 0}},
-          "EvolutionOptions.stop: no stop criterion set: give max_evaluations, max_seconds, target_score, "
-          "patience or a callback");
+          "EvolutionOptions.stop: no stop criterion set: give max_evaluations, max_seconds, max_resource, "
+          "target_score, patience or a callback");
     fails({.stop = {.max_seconds = -1}}, "EvolutionOptions.stop.max_seconds: must be a finite number >= 0, got -1");
     // one island needs no migration settings
     CHECK_NOTHROW(IslandModel<>(space, EvolutionOptions{.islands = 1, .migration = {.interval = 0}}));

@@ -62,7 +62,8 @@ TEST_CASE("ASHA's decisions equal a brute-force recomputation", "[stopper][asha]
         for (int i = 0; i < 300; ++i) {
             const std::uint64_t job = rng.below(40);
             const double step = static_cast<double>(1 + rng.below(30));
-            const double value = rng.uniform();
+            // Half the streams draw from ten values only: ties at a rung.
+            const double value = seed % 2 ? rng.uniform() : static_cast<double>(rng.below(10)) / 10.0;
             // Brute force: the rungs this report passes for the first time.
             const int top = static_cast<int>(std::floor(std::log(step) / std::log(eta) + 1e-9));
             Decision expected = Decision::keep_training;
@@ -94,6 +95,62 @@ TEST_CASE("the median rule stops a job whose best is below the others' median at
     // The job's best so far counts, not its last value.
     CHECK(median({9, 0, 1.5, 0.9}) == Decision::keep_training);
     CHECK(median({9, 0, 2.0, 0.1}) == Decision::keep_training);  // best 0.9 >= median of 4 values
+}
+
+TEST_CASE("the median rule's decisions equal a brute-force recomputation", "[stopper][median]") {
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        Rng rng(seed);
+        const std::size_t min_cmp = 1 + rng.below(6);
+        const double warmup = static_cast<double>(rng.below(3));
+        MedianStopper median(warmup, min_cmp);
+        std::map<double, std::vector<double>> at_step;
+        std::map<std::uint64_t, double> best;
+        for (int i = 0; i < 400; ++i) {
+            const std::uint64_t job = rng.below(50);
+            const double step = static_cast<double>(1 + rng.below(4));
+            const double value = seed % 2 ? rng.uniform() : static_cast<double>(rng.below(8)) / 8.0;
+            best[job] = best.count(job) ? std::max(best[job], value) : value;
+            auto& others = at_step[step];
+            Decision expected = Decision::keep_training;
+            if (step >= warmup && others.size() >= min_cmp) {
+                auto sorted = others;
+                std::sort(sorted.begin(), sorted.end());
+                const auto n = sorted.size();
+                const double m = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+                if (best[job] < m) expected = Decision::stop;
+            }
+            others.push_back(value);
+            REQUIRE(median({job, 0, step, value}) == expected);
+        }
+    }
+}
+
+TEST_CASE("order statistics of growing sets match a sorted copy", "[stopper]") {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        Rng rng(seed);
+        const double eta = 2.0 + static_cast<double>(rng.below(3));
+        detail::TopFraction top(eta);
+        detail::RunningMedian median;
+        std::vector<double> all;
+        for (int i = 0; i < 500; ++i) {
+            const double v = seed % 2 ? rng.uniform() : static_cast<double>(rng.below(5));
+            top.insert(v);
+            median.insert(v);
+            all.push_back(v);
+            auto sorted = all;
+            std::sort(sorted.begin(), sorted.end());
+            const auto n = sorted.size();
+            REQUIRE(median.median() == (n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2])));
+            const auto keep = std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(static_cast<double>(n) / eta)));
+            for (const double probe : {v, sorted.front(), sorted.back(), sorted[n / 2], 0.5, -1.0, 9.0}) {
+                const auto better = static_cast<std::size_t>(
+                    std::count_if(sorted.begin(), sorted.end(), [&](double x) { return x > probe; }));
+                REQUIRE(top.in_top(probe) == (better < keep));
+            }
+        }
+        CHECK(top.size() == 500);
+        CHECK(median.size() == 500);
+    }
 }
 
 TEST_CASE("stoppers refuse settings that make no sense", "[stopper]") {

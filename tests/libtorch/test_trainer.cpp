@@ -231,6 +231,42 @@ TEST_CASE("with early stopping the trainer reports after each epoch and stops wh
     CHECK(stopped.score == reports.back().second);  // the score it reported when stopped
 }
 
+TEST_CASE("report_every_steps reports within epochs, at fractional epochs", "[libtorch][trainer][early-stopping]") {
+    const auto space = evonas::cnn_space(2);
+    const auto genome = evonas::parse_genome("conv(k=3,f=8) pool(k=2,s=2) | dense(u=32)", space);
+    lt::CnnTrainer trainer(space, quadrant_images(240, 1),
+                           {.epochs = 2, .report_every_steps = 3, .batch_size = 16, .learning_rate = 0.05});
+    auto ctx = job(12);
+    const auto full = trainer.evaluate(genome, ctx);
+    REQUIRE(full.ok());
+    const double batches = *full.metric("steps") / 2.0;  // per epoch
+    std::vector<std::pair<double, double>> reports;
+    ctx.reporter = [&reports](double step, double value) {
+        reports.emplace_back(step, value);
+        return evonas::Decision::keep_training;
+    };
+    const auto listened = trainer.evaluate(genome, ctx);
+    REQUIRE(listened.ok());
+    CHECK(listened.score == full.score);
+    // Every 3rd batch of the 2 epochs, except the very last batch.
+    REQUIRE(reports.size() == static_cast<std::size_t>((2.0 * batches - 1.0) / 3.0));
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        CHECK(reports[i].first == Approx(3.0 * static_cast<double>(i + 1) / batches));
+    }
+    reports.clear();
+    ctx.reporter = [&reports](double step, double value) {
+        reports.emplace_back(step, value);
+        return reports.size() == 2 ? evonas::Decision::stop : evonas::Decision::keep_training;
+    };
+    const auto stopped = trainer.evaluate(genome, ctx);
+    REQUIRE(stopped.ok());
+    CHECK(*stopped.metric("steps") == 6.0);
+    CHECK(*stopped.metric("epochs") == reports.back().first);
+    CHECK(stopped.score == reports.back().second);
+    CHECK_THROWS_WITH(lt::CnnTrainer(space, quadrant_images(40, 1), {.report_every_steps = -1}),
+                      Catch::Matchers::Contains("TrainerOptions.report_every_steps"));
+}
+
 TEST_CASE("check() repairs or rejects before dispatch; evaluate() rejects what does not fit", "[libtorch][trainer][check]") {
     const auto space = evonas::cnn_space(2);
     lt::CnnTrainer trainer(space, quadrant_images(40, 7), {.limits = {.max_params = 50'000}});

@@ -135,3 +135,29 @@ TEST_CASE("truncated, corrupt or mismatched messages are errors", "[mpi][wire]")
     mpi::wire::Reader r(huge.data(), huge.size(), "test");
     CHECK_THROWS_WITH(r.f64s(), Contains("is too large"));
 }
+
+TEST_CASE("early stopping's report, decision and shared reports survive the wire", "[mpi][wire]") {
+    using namespace mpi::detail;
+    const auto report = decode_report(encode_report(ReportMessage{41, 3.0, 0.625}));
+    CHECK(report.id == 41);
+    CHECK(report.step == 3.0);
+    CHECK(report.value == 0.625);
+    CHECK(decode_decision(encode_decision(Decision::stop)) == Decision::stop);
+    CHECK(decode_decision(encode_decision(Decision::keep_training)) == Decision::keep_training);
+    CHECK_THROWS_WITH(decode_decision(std::vector<char>{2}), Contains("decision 2"));
+    CHECK_THROWS_WITH(decode_report(std::vector<char>(23, 0)), Contains("a malformed 'report' message"));
+
+    const std::vector<std::pair<Report, Decision>> sent{{Report{1, 0, 1.0, 0.5}, Decision::keep_training},
+                                                        {Report{9, 3, 0.25, -2.0}, Decision::stop}};
+    mpi::wire::Writer w;
+    for (const auto& [r, d] : sent) write_report(w, r, d);
+    const auto bytes = w.take();
+    std::vector<std::pair<Report, Decision>> read;
+    read_reports(bytes, [&](const Report& r, Decision d) { read.emplace_back(r, d); });
+    CHECK(read == sent);
+    auto bad = bytes;
+    bad.back() = 7;  // the last decision
+    CHECK_THROWS_WITH(read_reports(bad, [](const Report&, Decision) {}), Contains("decision 7"));
+    bad.pop_back();
+    CHECK_THROWS_WITH(read_reports(bad, [](const Report&, Decision) {}), Contains("a malformed 'reports' message"));
+}

@@ -4,6 +4,8 @@
 // whose own time per job and message latencies are modelled, injected
 // failures and worker dropouts. Fitness comes from your trainer, evaluated
 // instantly (an analytic or surrogate fitness; see SimilarityTrainer).
+// With early stopping, each job reports scores along a modelled learning
+// curve (SimOptions::curve) and a job told to stop frees its worker then.
 //
 //     namespace sim = evonas::sim;
 //     auto run = sim::simulate(space, sim::SimilarityTrainer{target, &space},
@@ -64,22 +66,23 @@ template <class G, class Tr>
 BasicSimResult<G> run_simulation(const space_of<G>& space, Tr& trainer, const SimOptions& options,
                                  std::vector<G> seeds, EvolutionOperators<G> operators, ObserverList<G> observers) {
     options.validate();
-    if (options.evolution.early_stopping.kind != EarlyStopping::none || operators.stop) {
-        throw ConfigError("EvolutionOptions.early_stopping",
-                          "the simulation driver does not model early stopping yet (its cost models time whole "
-                          "trainings): use early stopping 'none'");
-    }
     const bool files = !options.run_dir.empty();
     IslandModel<G> model(space, options.evolution, seeds, std::move(operators));
     const auto identity = files ? run_identity<G>(space, model.options(), seeds) : nlohmann::json();
     const RunPaths paths{options.run_dir};
     std::shared_ptr<BasicLineageLog<G>> log;
     if (files) {
-        const nlohmann::json extra{{"driver", "sim"},
-                                   {"workers", options.workers},
-                                   {"schedule", std::string(to_string(options.schedule))},
-                                   {"cost", options.cost.description()},
-                                   {"stop", stop_to_json(options.evolution.stop)}};
+        nlohmann::json extra{{"driver", "sim"},
+                             {"workers", options.workers},
+                             {"schedule", std::string(to_string(options.schedule))},
+                             {"cost", options.cost.description()},
+                             {"stop", stop_to_json(options.evolution.stop)}};
+        if (model.early_stopping()) extra["learning_curve"] = options.curve.to_json();
+        // Resuming is refused (false): the run files hold the engine's
+        // state but not the simulator's (its event queue, the virtual
+        // clock, what each worker and master is doing), so a resumed
+        // simulation could not go on from where it stopped. The lineage log
+        // is an observer of the model, so it writes report lines too.
         log = open_run_files(model, paths, identity, extra, false);
         model.add_observer(log);
     }
@@ -120,7 +123,11 @@ BasicSimResult<G> run_simulation(const space_of<G>& space, Tr& trainer, const Si
 /// `worker_index -> Trainer` as evolve() takes (called once, with 0).
 /// Seeds, operators and observers are as for evolve(). With a run_dir the
 /// run writes run.json, lineage.jsonl (virtual times), checkpoint.json and
-/// best.txt like the thread driver (resuming a simulation is not supported).
+/// best.txt like the thread driver, report lines included (resuming a
+/// simulation is not supported). With early stopping
+/// (EvolutionOptions::early_stopping or EvolutionOperators::stop) each job
+/// reports after each step of `options.curve` but the last, at the virtual
+/// time the step ends, and one told to stop ends there.
 /// Throws ConfigError for bad options, naming the field. Thread safety: runs
 /// entirely on the calling thread (trainer and observers are called from
 /// it); separate simulate() calls share nothing.

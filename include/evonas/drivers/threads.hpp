@@ -217,10 +217,7 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
                 if (model.early_stopping()) {  // reports go to the engine, under the lock
                     ctx.reporter = [&, id = job->id](double step, double value) {
                         // A bad report is the trainer's error (its job fails), not the run's.
-                        if (!std::isfinite(step) || !std::isfinite(value)) {
-                            throw Error(fmt::format("report(): job {} reported step {} value {}; both must be "
-                                                    "finite numbers", id, step, value));
-                        }
+                        evonas::detail::check_report(id, step, value);
                         std::lock_guard lock(mutex);
                         if (error) return Decision::stop;  // the run is failing: stop training
                         try {

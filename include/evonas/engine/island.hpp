@@ -22,6 +22,7 @@ struct Island {
     std::size_t initial_proposed = 0;       ///< seeds + random genomes of the initial phase
     std::uint64_t seq = 0;                  ///< proposals so far (job id = seq * islands + island)
     std::uint64_t finished = 0;             ///< trained jobs finished
+    double resource = 0.0;                  ///< their resource (StopCriteria::resource_metric), summed
     std::uint64_t proposed = 0;             ///< jobs handed to workers
     std::uint64_t duplicates = 0;           ///< twins bred (see DuplicatePolicy)
     std::size_t since_migration = 0;        ///< finished jobs since the island last sent migrants

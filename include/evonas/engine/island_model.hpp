@@ -348,6 +348,7 @@ public:
         std::string reason;
         if (stop.max_evaluations && counts_.finished >= stop.max_evaluations) reason = "max_evaluations";
         else if (stop.max_seconds > 0.0 && elapsed_ >= stop.max_seconds) reason = "max_seconds";
+        else if (stop.max_resource > 0.0 && resource_used() >= stop.max_resource) reason = "max_resource";
         else if (stop.target_score && best_score_ >= *stop.target_score) reason = "target_score";
         else if (stop.patience && since_improvement_ >= stop.patience) reason = "patience";
         else if (stop.callback && stop.callback(progress())) reason = "callback";
@@ -362,6 +363,14 @@ public:
 
     /// True when nothing is in flight and no job can be proposed any more.
     bool done() const { return in_flight_.empty() && (stopping() || (budget_spent() && waiting() == 0)); }
+
+    /// The trained networks' resource so far (StopCriteria::resource_metric),
+    /// summed over the islands.
+    double resource_used() const noexcept {
+        double sum = 0.0;
+        for (const auto& is : islands_) sum += is.resource;
+        return sum;
+    }
 
     /// Why the run stops ("max_evaluations", ...); empty while it goes on.
     const std::string& stop_reason() const noexcept { return stop_reason_; }
@@ -390,6 +399,7 @@ public:
         p.in_flight = in_flight_.size();
         p.max_evaluations = options_.stop.max_evaluations;
         p.since_improvement = since_improvement_;
+        p.resource_used = resource_used();
         return p;
     }
 
@@ -426,6 +436,21 @@ private:
         is.proposed = c.proposed;
         is.duplicates = c.duplicates;
         is.breed_rng.set_state_string(c.rng);
+    }
+
+    // A trained job's resource: the run's resource metric, else the step it
+    // was stopped at, else 0 (said once when the run has a resource budget:
+    // that budget would never be reached).
+    double resource_of(const Fitness& f) {
+        if (const auto r = f.metric(options_.stop.resource_metric)) return std::isfinite(*r) && *r > 0.0 ? *r : 0.0;
+        if (const auto at = f.metric(stopped_at_metric)) return *at;
+        if (options_.stop.max_resource > 0.0 && f.ok() && !resource_warned_) {
+            resource_warned_ = true;
+            warn(fmt::format("stop.max_resource: a trained network's fitness has no metric '{}' "
+                             "(stop.resource_metric); such networks count 0 toward the budget",
+                             options_.stop.resource_metric));
+        }
+        return 0.0;
     }
 
     void warn(const std::string& text) {
@@ -502,6 +527,7 @@ private:
     std::size_t next_island_ = 0;
     mutable std::string stop_reason_;
     bool replaying_ = false;
+    bool resource_warned_ = false;
     detail::ReportBook reports_;
 };
 

@@ -84,7 +84,10 @@ JobRecord<G> IslandModel<G>::finish(Job<G> job, Fitness fitness, WorkInfo work, 
         }
         insert(is, std::move(member));
     }
-    if (trained) since_improvement_ = improved ? 0 : since_improvement_ + 1;
+    if (trained) {
+        since_improvement_ = improved ? 0 : since_improvement_ + 1;
+        is.resource += resource_of(fitness);
+    }
     JobRecord<G> record{std::move(job), std::move(fitness), work, trained};
     if (!replaying_) {
         const auto progress_now = progress();

@@ -118,6 +118,15 @@ struct StopCriteria {
     std::optional<double> target_score;   ///< stop once the best ok score reaches it
     std::uint64_t patience = 0;           ///< stop after this many finished jobs without improvement
     std::function<bool(const Progress&)> callback = nullptr;  ///< stop when it returns true
+    /// Stop once the trained networks' resource adds up to this (0: no
+    /// limit), e.g. total epochs: a budget in training rather than in
+    /// networks, which early stopping stretches over more networks. Jobs in
+    /// flight when it is reached still finish.
+    double max_resource = 0.0;
+    /// The fitness metric a job's resource is read from ("epochs": what
+    /// CnnTrainer reports; "train_cpu_seconds" for a CPU-time budget). A
+    /// job without it counts its stopped_at step if stopped early, else 0.
+    std::string resource_metric = "epochs";
 };
 
 /// Which evolution the defaults describe (docs/concepts.md says where each
@@ -240,10 +249,17 @@ struct EvolutionOptions {
             }
         }
         if (hall_of_fame == 0) fail("hall_of_fame", "must be at least 1, got 0");
+        if (!(stop.max_resource >= 0.0) || std::isinf(stop.max_resource)) {
+            fail("stop.max_resource", fmt::format("must be a finite number >= 0, got {}", stop.max_resource));
+        }
         if (stop.max_evaluations == 0 && !(stop.max_seconds > 0.0) && !stop.target_score &&
-            stop.patience == 0 && !stop.callback) {
-            fail("stop", "no stop criterion set: give max_evaluations, max_seconds, target_score, "
+            stop.patience == 0 && !stop.callback && !(stop.max_resource > 0.0)) {
+            fail("stop", "no stop criterion set: give max_evaluations, max_seconds, max_resource, target_score, "
                          "patience or a callback");
+        }
+        if (stop.max_resource > 0.0 && stop.resource_metric.empty()) {
+            fail("stop.resource_metric", "is empty; name the fitness metric that measures a job's resource "
+                                         "(e.g. \"epochs\")");
         }
         if (!(stop.max_seconds >= 0.0) || std::isinf(stop.max_seconds)) {
             fail("stop.max_seconds", fmt::format("must be a finite number >= 0, got {}", stop.max_seconds));

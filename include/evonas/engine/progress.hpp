@@ -18,6 +18,7 @@ struct Progress {
     std::size_t in_flight = 0;                 ///< jobs proposed and not yet finished
     std::uint64_t max_evaluations = 0;         ///< 0 when there is no such limit
     std::uint64_t since_improvement = 0;       ///< finished jobs since the best last improved
+    double resource_used = 0.0;                ///< trained networks' resource (StopCriteria::resource_metric)
 };
 
 }  // namespace evonas

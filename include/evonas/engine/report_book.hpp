@@ -20,6 +20,15 @@
 
 namespace evonas::detail {
 
+/// Throws Error unless a report's step and value are finite numbers (the
+/// drivers call it before a report travels, so a bad one fails its job).
+inline void check_report(std::uint64_t job, double step, double value) {
+    if (!std::isfinite(step) || !std::isfinite(value)) {
+        throw Error(fmt::format("report(): job {} reported step {} value {}; both must be finite numbers", job, step,
+                                value));
+    }
+}
+
 /// Per-job report histories and the stopper. Thread safety: none (the
 /// engine's thread).
 class ReportBook {
@@ -42,10 +51,7 @@ public:
     /// training; a step at or below the job's last one is a job trained
     /// again repeating itself and gets the answer it got then.
     Answer report(const Report& r) {
-        if (!std::isfinite(r.step) || !std::isfinite(r.value)) {
-            throw Error(fmt::format("report(): job {} reported step {} value {}; both must be finite numbers",
-                                    r.job, r.step, r.value));
-        }
+        check_report(r.job, r.step, r.value);
         auto& history = history_[r.job];
         if (!history.empty() && r.step <= history.back().first) return {answer_at(history, r.step), false};
         if (!history.empty() && history.back().second == Decision::stop) return {Decision::stop, false};

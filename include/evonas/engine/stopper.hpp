@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include <evonas/engine/running_order.hpp>
 #include <evonas/error.hpp>
 
 namespace evonas {
@@ -120,8 +121,8 @@ public:
         auto& reached = reached_[r.job];  // rungs this job has been recorded at: 0..reached-1
         Decision decision = Decision::keep_training;
         for (int k = reached; k <= top; ++k) {
-            auto& values = rungs_[{per_island_ ? r.island : 0, k}];
-            values.push_back(r.value);
+            auto& values = rungs_.try_emplace({per_island_ ? r.island : 0, k}, eta_).first->second;
+            values.insert(r.value);
             if (k == top) decision = decide(values, r.value);
         }
         reached = std::max(reached, top + 1);
@@ -139,22 +140,18 @@ public:
     }
 
 private:
-    Decision decide(const std::vector<double>& values, double value) const {
+    Decision decide(const detail::TopFraction& values, double value) const {
         if (values.size() < min_comparisons_) return Decision::keep_training;
         // Top 1/eta: at most floor(n / eta) values may be strictly better
         // (at least one place is always kept).
-        const auto keep = std::max<std::size_t>(1, static_cast<std::size_t>(
-                                                       std::floor(static_cast<double>(values.size()) / eta_)));
-        const auto better = static_cast<std::size_t>(
-            std::count_if(values.begin(), values.end(), [value](double v) { return v > value; }));
-        return better < keep ? Decision::keep_training : Decision::stop;
+        return values.in_top(value) ? Decision::keep_training : Decision::stop;
     }
 
     double min_step_;
     double eta_;
     std::size_t min_comparisons_;
     bool per_island_;
-    std::map<std::pair<std::size_t, int>, std::vector<double>> rungs_;  // (island or 0, rung) -> values
+    std::map<std::pair<std::size_t, int>, detail::TopFraction> rungs_;  // (island or 0, rung) -> values
     std::unordered_map<std::uint64_t, int> reached_;                    // job -> rungs recorded
 };
 
@@ -178,14 +175,10 @@ public:
         const double best = it->second;
         auto& others = at_step_[{per_island_ ? r.island : 0, r.step}];
         Decision decision = Decision::keep_training;
-        if (r.step >= warmup_ && others.size() >= min_comparisons_) {
-            auto sorted = others;
-            std::sort(sorted.begin(), sorted.end());
-            const auto n = sorted.size();
-            const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-            if (best < median) decision = Decision::stop;
+        if (r.step >= warmup_ && others.size() >= min_comparisons_ && best < others.median()) {
+            decision = Decision::stop;
         }
-        others.push_back(r.value);
+        others.insert(r.value);
         return decision;
     }
 
@@ -196,7 +189,7 @@ private:
     double warmup_;
     std::size_t min_comparisons_;
     bool per_island_;
-    std::map<std::pair<std::size_t, double>, std::vector<double>> at_step_;  // (island or 0, step) -> values
+    std::map<std::pair<std::size_t, double>, detail::RunningMedian> at_step_;  // (island or 0, step) -> values
     std::unordered_map<std::uint64_t, double> best_;                         // job -> best value so far
 };
 

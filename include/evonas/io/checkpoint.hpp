@@ -98,6 +98,8 @@ struct IslandModelAccess {
                                   {"breed_rng", is.breed_rng.state_string()},
                                   {"event_rng", is.event_rng.state_string()}};
             if (is.best) island["best"] = individual_to_json(*is.best, space);
+            // Only when counted, so checkpoints of runs without a resource stay as they were.
+            if (is.resource > 0.0) island["resource"] = is.resource;
             islands.push_back(std::move(island));
         }
         // Jobs in flight now are proposed again (same id) when the run resumes.
@@ -210,6 +212,7 @@ struct IslandModelAccess {
             is.initial_proposed = get_member<std::size_t>(ji, "initial_proposed", w);
             is.seq = get_member<std::uint64_t>(ji, "seq", w);
             is.finished = get_member<std::uint64_t>(ji, "finished", w);
+            is.resource = ji.contains("resource") ? get_member<double>(ji, "resource", w) : 0.0;
             is.proposed = get_member<std::uint64_t>(ji, "proposed", w);
             is.duplicates = get_member<std::uint64_t>(ji, "duplicates", w);
             is.since_migration = get_member<std::size_t>(ji, "since_migration", w);

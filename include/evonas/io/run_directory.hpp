@@ -99,6 +99,10 @@ inline nlohmann::json stop_to_json(const StopCriteria& s) {
     nlohmann::json j{{"max_evaluations", s.max_evaluations}, {"max_seconds", s.max_seconds},
                      {"patience", s.patience}, {"callback", static_cast<bool>(s.callback)}};
     j["target_score"] = s.target_score ? nlohmann::json(*s.target_score) : nlohmann::json(nullptr);
+    if (s.max_resource > 0.0) {  // only when set: run.json of runs without it unchanged
+        j["max_resource"] = s.max_resource;
+        j["resource_metric"] = s.resource_metric;
+    }
     return j;
 }
 

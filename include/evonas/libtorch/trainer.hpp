@@ -341,6 +341,18 @@ private:
             return f;
         };
 
+        // Early stopping: the score on the validation data goes to the run's
+        // stopper (only when the run has one: the validation pass costs
+        // time), after each epoch but the last or every report_every_steps
+        // batches. Stopped, the network is scored as it is now, below.
+        const auto report_now = [&](double at) {
+            const auto v = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
+            net->train();
+            const double value = options_.metric == ScoreMetric::accuracy ? v.accuracy : v.balanced_accuracy;
+            if (std::isfinite(v.loss) && ctx.report(at, value) == Decision::stop) stop_reason = "early stopping";
+            return !stop_reason.empty();
+        };
+        const auto every = ctx.wants_reports() ? options_.report_every_steps : std::int64_t{0};
         for (int epoch = 0; epoch < hp.epochs && stop_reason.empty() && !timed_out; ++epoch) {
             for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
             for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[order_rng.index(i)]);
@@ -408,18 +420,11 @@ private:
                 ++epoch_batches;
                 train_loss = epoch_loss / static_cast<double>(epoch_batches);  // mean of the last epoch so far
                 epochs_done = epoch + static_cast<double>(b + 1) / static_cast<double>(batches_per_epoch);
+                const bool last = epoch + 1 == hp.epochs && b + 1 == batches_per_epoch;
+                if (every > 0 && steps % every == 0 && !last && report_now(epochs_done)) break;
             }
-            // Early stopping: after each full epoch but the last, the score on
-            // the validation data goes to the run's stopper (only when the run
-            // has one: the validation pass costs time). Stopped, the network
-            // is scored as it is now, below.
-            if (ctx.wants_reports() && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs) {
-                const auto v = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
-                net->train();
-                const double value = options_.metric == ScoreMetric::accuracy ? v.accuracy : v.balanced_accuracy;
-                if (std::isfinite(v.loss) && ctx.report(static_cast<double>(epoch + 1), value) == Decision::stop) {
-                    stop_reason = "early stopping";
-                }
+            if (ctx.wants_reports() && every == 0 && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs) {
+                report_now(static_cast<double>(epoch + 1));
             }
         }
         trained = Clock::now();

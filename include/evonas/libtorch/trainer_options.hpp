@@ -37,6 +37,9 @@ struct TrainerOptions {
     int epochs = 0;                    ///< 0: gene "epochs" [1]
     double time_budget_seconds = 0.0;  ///< > 0: stop training after this long (result ok, scored as is)
     std::int64_t max_steps = 0;        ///< > 0: stop after this many batches (benchmarks)
+    /// Early stopping: validate and report every this many batches, the
+    /// step being the epochs done (fractional); 0: after each epoch.
+    std::int64_t report_every_steps = 0;
     // ---- hyper-parameters
     std::int64_t batch_size = 0;       ///< 0: gene "bs" [64]; clamped to the training set's size
     double learning_rate = 0.0;        ///< 0: gene "lr" [0.01]
@@ -67,6 +70,7 @@ struct TrainerOptions {
             fail("time_budget_seconds", fmt::format("must be a finite number >= 0, got {}", time_budget_seconds));
         }
         if (max_steps < 0) fail("max_steps", fmt::format("must be >= 0, got {}", max_steps));
+        if (report_every_steps < 0) fail("report_every_steps", fmt::format("must be >= 0, got {}", report_every_steps));
         if (batch_size < 0) fail("batch_size", fmt::format("must be >= 0, got {}", batch_size));
         if (!(learning_rate >= 0.0) || std::isinf(learning_rate)) {
             fail("learning_rate", fmt::format("must be a finite number >= 0, got {}", learning_rate));

@@ -57,6 +57,15 @@ struct Book {
         for (auto& o : observers) o->on_warning(text, progress);
     }
 
+    /// An island's answered report (early stopping): the lineage's "report"
+    /// line, and the observers. The book model needs none: the stopped
+    /// job's record carries its stopped_at metric.
+    void accept_report(const Report& report, Decision decision) {
+        const auto progress = model->progress();
+        if (log) log->on_reported(report, decision, progress);
+        for (auto& o : observers) o->on_reported(report, decision, progress);
+    }
+
     void accept(const MigrationEvent& event) {
         const auto progress = model->progress();
         if (log) log->on_migrated(event, progress);

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -84,18 +85,21 @@ inline void share_resolved(const boost::mpi::communicator& comm, EvolutionOption
 }
 
 /// A master's model runs its own island only, with that island's share of
-/// max_evaluations as its budget. When resuming, it starts from the book's
+/// max_evaluations (and of max_resource, split evenly) as its budget. When resuming, it starts from the book's
 /// snapshot narrowed to what a master of that island knows in a fresh run:
 /// its island's finished count, best and genomes seen (for duplicates), so
 /// that with islands that do not interact a resumed run continues exactly
-/// as the uninterrupted one.
+/// as the uninterrupted one. Its stopper is rebuilt from the logged
+/// reports (`reports`, in log order): its island's, and the others' when
+/// stoppers compare across islands; a job still to train keeps its answers.
 template <class G>
 std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, const BasicRunOptions<G>& options,
                                                   const std::vector<G>& seeds, const EvolutionOperators<G>& operators,
                                                   std::size_t island, const std::string& snapshot,
-                                                  const std::vector<char>& seen) {
+                                                  const std::vector<char>& seen, const std::vector<char>& reports) {
     auto evolution = options.evolution;
     evolution.stop.max_evaluations = island_share(evolution.stop.max_evaluations, evolution.islands, island);
+    evolution.stop.max_resource /= static_cast<double>(evolution.islands);
     auto model = std::make_unique<IslandModel<G>>(space, evolution, seeds, operators);
     if (!snapshot.empty()) {
         auto state = nlohmann::json::parse(snapshot);
@@ -108,7 +112,9 @@ std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, cons
         // Jobs to send again belong to their island's master: another
         // island's would count against this island's budget.
         for (std::size_t j = 0; j < state.at("islands").size(); ++j) {
-            if (j != island) state["islands"][j]["retry"] = nlohmann::json::array();
+            if (j == island) continue;
+            state["islands"][j]["retry"] = nlohmann::json::array();
+            state["islands"][j].erase("resource");  // the budget's share is this island's own
         }
         restore_model(*model, state, "checkpoint (from rank 0)");
         for (std::size_t j = 0; j < model->island_count(); ++j) {
@@ -119,8 +125,29 @@ std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, cons
         read_seen(seen, [&](std::uint64_t hash, const SeenGenome& s) {
             if (options.share_duplicates || s.id % islands == island) model->note_seen(hash, s);
         });
+        const bool shared = !options.evolution.early_stopping.per_island;
+        read_reports(reports, [&](const Report& r, Decision d) {
+            if (r.island == island) {
+                model->replay_report(r, d, model->is_waiting(r.job));
+            } else if (shared) {
+                model->replay_report(r, d, false);
+            }
+        });
     }
     return model;
+}
+
+/// Every report line of a run's lineage log, in order, for the masters'
+/// stoppers when a run with early stopping resumes.
+template <class G>
+std::vector<char> logged_reports(const std::filesystem::path& lineage, const space_of<G>& space) {
+    wire::Writer w;
+    if (!std::filesystem::exists(lineage)) return w.take();
+    BasicLineageReader<G> reader(lineage, space, 0);
+    while (auto event = reader.next()) {
+        if (event->kind == LineageKind::report) write_report(w, event->report, event->decision);
+    }
+    return w.take();
 }
 
 /// The finished entries of a model's duplicate index, for the masters.
@@ -153,13 +180,18 @@ std::vector<char> seen_bytes(const IslandModel<G>& model) {
 /// stops the run and evolve() throws on every rank, after all of them have
 /// stopped communicating; the rank where it happened rethrows the original
 /// exception. Observers run on rank 0 and see every finished job (all
-/// islands, in the order rank 0 receives them), migrations, checkpoints and
-/// the end; on_proposed is not called.
+/// islands, in the order rank 0 receives them), reports (early stopping),
+/// migrations, checkpoints and the end; on_proposed is not called.
 ///
 /// Collective over `comm`. Thread safety: blocks until the run ends; call it
 /// from one thread per rank (the driver runs on that thread and calls the
 /// trainer and observers from it). It communicates on its own duplicate of
 /// `comm`, so other traffic on `comm` does not interfere.
+///
+/// Early stopping (EvolutionOptions::early_stopping, or a stopper in
+/// `operators.stop`): a trainer's ctx.report() on a worker asks its island
+/// master and waits for the answer (one round trip); masters share their
+/// answered reports unless early_stopping.per_island (docs/cluster.md).
 ///
 /// A genome type of your own (genome_traits<G>) is named when the
 /// arguments do not say it: `mpi::evolve<MyGenome>(comm, space, ...)`, with
@@ -184,11 +216,8 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
     };
 
     options.validate();  // the same options on every rank: all throw, or none
-    if (options.evolution.early_stopping.kind != EarlyStopping::none || operators.stop) {
-        throw ConfigError("EvolutionOptions.early_stopping",
-                          "the MPI driver does not stop networks early yet (reports do not travel from workers to "
-                          "their masters): use the thread driver, or early stopping 'none'");
-    }
+    const bool early_stopping = options.evolution.early_stopping.kind != EarlyStopping::none ||
+                                static_cast<bool>(operators.stop);
     // The driver's own communicator: its messages never mix with the
     // caller's, nor with those of an earlier run.
     boost::mpi::communicator run_comm(comm, boost::mpi::comm_duplicate);
@@ -205,6 +234,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
     std::unique_ptr<Model> book_model;
     std::string snapshot;
     std::vector<char> seen;
+    std::vector<char> reports;  // the logged reports, for the masters' stoppers
     double offset = 0.0;
     auto resolved = options;
     detail::agree_on(run_comm, [&] {
@@ -222,6 +252,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
             if (options.resume && options.evolution.islands > 1) {
                 snapshot = model_snapshot(*book_model).dump();
                 seen = detail::seen_bytes(*book_model);
+                if (early_stopping) reports = detail::logged_reports<G>(book.paths.lineage(), space);
             }
         }
         offset = book_model->progress().elapsed_seconds;
@@ -230,6 +261,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
     if (options.resume) {
         boost::mpi::broadcast(run_comm, snapshot, 0);
         boost::mpi::broadcast(run_comm, seen, 0);
+        boost::mpi::broadcast(run_comm, reports, 0);
     }
     detail::share_resolved(run_comm, resolved.evolution);
 
@@ -240,7 +272,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
             agreed = true;
             detail::agree(run_comm, {});
             return detail::run_worker<G>(run_comm, layout.masters[place.island], trainer, place, space, options.stats,
-                                      std::chrono::steady_clock::now());
+                                         std::chrono::steady_clock::now(), early_stopping);
         }
         std::unique_ptr<Model> own;
         Model* model = nullptr;
@@ -248,7 +280,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
             model = book_model.get();  // its budget is the whole run's
         } else {
             own = detail::make_island_model<G>(space, resolved, seeds, operators, place.island,
-                                            options.resume ? snapshot : std::string(), seen);
+                                            options.resume ? snapshot : std::string(), seen, reports);
             model = own.get();
         }
         if (root) {

@@ -10,6 +10,12 @@
 // model that replays every island's finished jobs in the order they arrive,
 // from which it writes the lineage log, the checkpoints and the result.
 //
+// Early stopping: a worker's report reaches its island master, whose model
+// asks its stopper and answers at once; the master passes the answered
+// report to rank 0's log and, when stoppers compare across islands (not
+// early_stopping.per_island), to the other masters, whose stoppers take it
+// in as evidence (a little later than their own island's reports).
+//
 // Ending a run without leaving anyone blocked: a master whose island is
 // finished (no job in flight, none to propose) sends `done` to rank 0 with
 // the number of messages it sent to each other master. When every island
@@ -29,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -68,6 +75,9 @@ public:
     void on_finished(const JobRecord<G>& record, const Progress&) override { master_.own_finished(record); }
     void on_migrated(const MigrationEvent& event, const Progress&) override { master_.own_migrated(event); }
     void on_warning(const std::string& text, const Progress&) override { master_.own_warning(text); }
+    void on_reported(const Report& report, Decision decision, const Progress&) override {
+        master_.own_reported(report, decision);
+    }
 
 private:
     M& master_;
@@ -187,6 +197,16 @@ public:
             events_.str(text);
         }
     }
+    void own_reported(const Report& report, Decision decision) {
+        share_report(report, decision);
+        if (book_) {
+            book_->accept_report(report, decision);
+        } else {
+            if (events_.size() == 0) events_since_ = clock::now();
+            events_.u8(event_report);
+            write_report(events_, report, decision);
+        }
+    }
     void own_migrated(const MigrationEvent& event) {
         if (book_) {
             book_->accept(event);
@@ -233,6 +253,13 @@ private:
         ++stats_.messages;
         switch (status.MPI_TAG) {
             case tag_result: on_result(status.MPI_SOURCE, bytes); break;
+            case tag_report: on_report(status.MPI_SOURCE, bytes); break;
+            case tag_reports:
+                ++received_;
+                if (!failed_) {
+                    read_reports(bytes, [&](const Report& r, Decision d) { model_.replay_report(r, d, false); });
+                }
+                break;
             case tag_migrants:
                 ++received_;
                 on_migrants(bytes);
@@ -266,14 +293,40 @@ private:
                                 layout_.place.rank, tag_name(status.MPI_TAG), status.MPI_SOURCE));
     }
 
-    void on_result(int source, const std::vector<char>& bytes) {
+    /// The index of the worker at rank `source`; throws when it is none of this island's.
+    std::size_t worker_at(int source, std::string_view what) const {
         const int w = source >= 0 && static_cast<std::size_t>(source) < worker_of_rank_.size()
                           ? worker_of_rank_[static_cast<std::size_t>(source)]
                           : -1;
-        if (w < 0) throw Error(fmt::format("evonas::mpi: a result from rank {}, which is not a worker of island {}",
+        if (w < 0) throw Error(fmt::format("evonas::mpi: a {} from rank {}, which is not a worker of island {}", what,
                                            source, island_));
+        return static_cast<std::size_t>(w);
+    }
+
+    /// A report of the job a worker is training: the model's stopper
+    /// decides, the worker (waiting) hears at once. Reports of a lost
+    /// worker, or after the run failed, are answered stop (nobody will
+    /// keep that training's result).
+    void on_report(int source, const std::vector<char>& bytes) {
+        auto& ws = workers_[worker_at(source, "report")];
+        const auto message = decode_report(bytes);
+        Decision decision = Decision::stop;
+        try {
+            if (!failed_ && !ws.lost && !ws.jobs.empty() && ws.jobs.front().id == message.id) {
+                model_.set_elapsed(elapsed());
+                decision = model_.report(message.id, message.step, message.value);
+            }
+        } catch (...) {
+            outbox_.send(ws.rank, tag_decision, encode_decision(Decision::stop));  // do not leave it waiting
+            throw;
+        }
+        outbox_.send(ws.rank, tag_decision, encode_decision(decision));
+    }
+
+    void on_result(int source, const std::vector<char>& bytes) {
+        const auto w = worker_at(source, "result");
         auto message = decode_result(bytes);
-        auto& ws = workers_[static_cast<std::size_t>(w)];
+        auto& ws = workers_[w];
         if (ws.lost || ws.jobs.empty() || ws.jobs.front().id != message.id) {
             ++stats_.stale_results;  // a lost worker woke up: its jobs are already recorded
             return;
@@ -292,7 +345,7 @@ private:
             ++stats_.results;
             after_complete();
         }
-        refill(static_cast<std::size_t>(w), options_.jobs_per_worker);
+        refill(w, options_.jobs_per_worker);
     }
 
     void on_migrants(const std::vector<char>& bytes) {
@@ -338,6 +391,9 @@ private:
             } else if (kind == event_warning) {
                 const auto text = r.str();
                 if (!failed_) book_->accept_warning(text);
+            } else if (kind == event_report) {
+                const auto [report, decision] = read_report(r);
+                if (!failed_) book_->accept_report(report, decision);
             } else {
                 r.fail(fmt::format("event kind {}", kind));
             }
@@ -377,6 +433,7 @@ private:
             if (!job) {
                 // Monotone: a model stops for good, and its budget only fills up.
                 proposals_over_ = true;
+                if (model_.stop_reason() == "max_resource" && end_note_.empty()) end_note_ = "max_resource";
                 maybe_notice();
                 break;
             }
@@ -426,10 +483,13 @@ private:
     }
 
     /// A stop criterion met on this island (other than its share of the
-    /// evaluations being done) stops every island.
+    /// evaluations or of the resource being spent) stops every island.
     void maybe_notice() {
         if (noticed_ || heard_stop_ || failed_ || sent_done_) return;
-        if (!model_.stopping() || model_.stop_reason() == "max_evaluations") return;
+        // Each island has its own share of these budgets: it ends alone.
+        if (!model_.stopping() || model_.stop_reason() == "max_evaluations" || model_.stop_reason() == "max_resource") {
+            return;
+        }
         noticed_ = true;
         if (stop_reason_.empty()) stop_reason_ = model_.stop_reason();
         broadcast_notice(Notice{false, model_.stop_reason(), layout_.place.rank});
@@ -469,6 +529,12 @@ private:
 
     void flush_seen();
 
+    /// Queues an answered report for the other masters' stoppers (when they
+    /// compare across islands).
+    void share_report(const Report& report, Decision decision);
+
+    void flush_reports();
+
     // ------------------------------------------------------------ job durations
 
     void note_duration(double seconds);
@@ -480,6 +546,7 @@ private:
     void after_message() {
         if (!book_ && events_.size() >= 16384) guard([&] { flush_events(); });
         if (seen_out_.size() >= 16384) guard([&] { flush_seen(); });
+        if (reports_out_.size() >= 16384) guard([&] { flush_reports(); });
         if (!sent_done_ && outstanding_ == 0 && (failed_ || proposals_over_ || live_ == 0)) {
             guard([&] { send_done(); });
         }
@@ -494,6 +561,7 @@ private:
 
     void send_done() {
         flush_seen();  // before the counts of messages to other masters are final
+        flush_reports();
         sent_done_ = true;
         Done done{sent_to_, end_note_};
         if (is_root()) {
@@ -569,6 +637,8 @@ private:
     clock::time_point events_since_{};
     wire::Writer seen_out_;               ///< duplicate-index entries for the other masters
     clock::time_point seen_since_{};
+    wire::Writer reports_out_;            ///< answered reports for the other masters
+    clock::time_point reports_since_{};
     std::vector<double> durations_;       ///< the latest job durations (automatic deadline)
     std::size_t next_duration_ = 0;
 

@@ -1,8 +1,8 @@
 // evonas::mpi: the island master's watch over its workers (a worker that
 // stops answering is marked lost and its jobs go to another; job durations
-// for the automatic deadline) and the duplicate index it shares with the
-// other masters: member definitions of Master, included by mpi/master.hpp
-// after the class.
+// for the automatic deadline) and what it shares with the other masters
+// (the duplicate index, the reports of early stopping): member definitions
+// of Master, included by mpi/master.hpp after the class.
 #pragma once
 
 #include <evonas/mpi/master.hpp>
@@ -17,6 +17,7 @@ void Master<G>::periodic() {
     check_lost(now);
     if (events_.size() && now - events_since_ > std::chrono::milliseconds(20)) flush_events();
     if (seen_out_.size() && now - seen_since_ > std::chrono::milliseconds(20)) flush_seen();
+    if (reports_out_.size() && now - reports_since_ > std::chrono::milliseconds(20)) flush_reports();
     outbox_.reap();
 }
 
@@ -88,6 +89,23 @@ void Master<G>::flush_seen() {
     seen_out_ = wire::Writer();
     for (std::size_t j = 0; j < layout_.islands; ++j) {
         if (j != island_) send_to_master(j, tag_seen, bytes);
+    }
+}
+
+template <class G>
+void Master<G>::share_report(const Report& report, Decision decision) {
+    if (layout_.islands < 2 || options_.evolution.early_stopping.per_island || sent_done_) return;
+    if (reports_out_.size() == 0) reports_since_ = clock::now();
+    write_report(reports_out_, report, decision);
+}
+
+template <class G>
+void Master<G>::flush_reports() {
+    if (reports_out_.size() == 0) return;
+    const auto bytes = reports_out_.take();
+    reports_out_ = wire::Writer();
+    for (std::size_t j = 0; j < layout_.islands; ++j) {
+        if (j != island_) send_to_master(j, tag_reports, bytes);
     }
 }
 

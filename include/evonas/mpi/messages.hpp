@@ -11,10 +11,15 @@
 //   done      master -> rank 0   vec<u64> messages sent to each island's master, str end note
 //   finish    rank 0 -> master   u64 messages to expect from other masters, u8 failed,
 //                                str error, result
+//   report    worker -> master   u64 job id, f64 step, f64 value
+//   decision  master -> worker   u8 decision (0 keep training, 1 stop)
+//   reports   master -> master   (u64 job, u64 island, f64 step, f64 value, u8 decision)...
+//                                (also an events entry, for rank 0's lineage log)
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <evonas/engine/island_model.hpp>
@@ -151,7 +156,84 @@ inline Notice decode_notice(const std::vector<char>& bytes) {
 }
 
 /// What one entry of an events batch (master -> rank 0) is.
-enum EventKind : std::uint8_t { event_record = 0, event_migration = 1, event_dispatched = 2, event_warning = 3 };
+enum EventKind : std::uint8_t {
+    event_record = 0,
+    event_migration = 1,
+    event_dispatched = 2,
+    event_warning = 3,
+    event_report = 4,
+};
+
+/// A worker's report: an intermediate result of the job it is training.
+struct ReportMessage {
+    std::uint64_t id = 0;
+    double step = 0.0;
+    double value = 0.0;
+};
+
+inline std::vector<char> encode_report(const ReportMessage& m) {
+    wire::Writer w(24);
+    w.u64(m.id);
+    w.f64(m.step);
+    w.f64(m.value);
+    return w.take();
+}
+
+inline ReportMessage decode_report(const std::vector<char>& bytes) {
+    wire::Reader r(bytes.data(), bytes.size(), "report");
+    ReportMessage m;
+    m.id = r.u64();
+    m.step = r.f64();
+    m.value = r.f64();
+    r.expect_end();
+    return m;
+}
+
+inline std::vector<char> encode_decision(Decision d) {
+    wire::Writer w(1);
+    w.u8(d == Decision::stop ? 1 : 0);
+    return w.take();
+}
+
+inline Decision decode_decision(const std::vector<char>& bytes) {
+    wire::Reader r(bytes.data(), bytes.size(), "decision");
+    const auto d = r.u8();
+    if (d > 1) r.fail(fmt::format("decision {}", d));
+    r.expect_end();
+    return d == 1 ? Decision::stop : Decision::keep_training;
+}
+
+/// Appends one answered report (shared reports between masters, and
+/// rank 0's events).
+inline void write_report(wire::Writer& w, const Report& report, Decision decision) {
+    w.u64(report.job);
+    w.u64(report.island);
+    w.f64(report.step);
+    w.f64(report.value);
+    w.u8(decision == Decision::stop ? 1 : 0);
+}
+
+/// Reads what write_report() wrote.
+inline std::pair<Report, Decision> read_report(wire::Reader& r) {
+    Report report;
+    report.job = r.u64();
+    report.island = static_cast<std::size_t>(r.u64());
+    report.step = r.f64();
+    report.value = r.f64();
+    const auto d = r.u8();
+    if (d > 1) r.fail(fmt::format("decision {}", d));
+    return {report, d == 1 ? Decision::stop : Decision::keep_training};
+}
+
+/// Reads a batch of write_report() entries, calling f(report, decision) for each.
+template <class F>
+void read_reports(const std::vector<char>& bytes, F&& f) {
+    wire::Reader r(bytes.data(), bytes.size(), "reports");
+    while (!r.at_end()) {
+        const auto [report, decision] = read_report(r);
+        f(report, decision);
+    }
+}
 
 /// Appends duplicate-index entries (master -> master, tag_seen): the
 /// genomes a master sent to training or got results for.

@@ -35,6 +35,9 @@ enum Tag : int {
     tag_done = 7,       ///< master -> rank 0: my island is finished (with message counts)
     tag_finish = 8,     ///< rank 0 -> master: everyone is finished (with the result)
     tag_seen = 9,       ///< master -> master: genomes sent to training and their results (duplicate index)
+    tag_report = 10,    ///< worker -> master: an intermediate result of the job in training (early stopping)
+    tag_decision = 11,  ///< master -> worker: the answer to a report (keep training or stop)
+    tag_reports = 12,   ///< master -> master: its island's reports, for stoppers shared across islands
 };
 
 inline const char* tag_name(int tag) noexcept {
@@ -48,6 +51,9 @@ inline const char* tag_name(int tag) noexcept {
         case tag_done: return "done";
         case tag_finish: return "finish";
         case tag_seen: return "seen";
+        case tag_report: return "report";
+        case tag_decision: return "decision";
+        case tag_reports: return "reports";
         default: return "unknown";
     }
 }

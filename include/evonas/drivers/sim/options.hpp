@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <evonas/drivers/sim/cost_model.hpp>
+#include <evonas/drivers/sim/learning_curve.hpp>
 #include <evonas/engine/options.hpp>
 #include <evonas/error.hpp>
 
@@ -84,6 +85,10 @@ struct SimOptions {
     std::size_t series_points = 96;      ///< series intervals: this many with a time limit, else up to twice this
     std::filesystem::path run_dir;       ///< empty: write no files; else run.json, lineage, checkpoint, best
     std::uint64_t checkpoint_interval = 0;  ///< finished jobs between checkpoints (0: at the end only)
+    /// With early stopping (EvolutionOptions::early_stopping or
+    /// EvolutionOperators::stop): the steps a job's training is split into
+    /// and the scores it reports after each; unused without a stopper.
+    LearningCurve curve{};
 
     /// Throws ConfigError naming the field ("SimOptions.workers", ...).
     void validate() const {
@@ -128,6 +133,7 @@ struct SimOptions {
         }
         if (target_score && !std::isfinite(*target_score)) fail("target_score", "must be finite");
         if (series_points == 0) fail("series_points", "must be at least 1, got 0");
+        curve.validate("SimOptions.curve");
         evolution.validate();
     }
 };

@@ -1,8 +1,8 @@
 // evonas: what a simulated run reports: networks evaluated, worker
 // utilisation, the idle-time distribution and its causes, the master's busy
-// fraction, time to reach a target score, per island, and a
-// utilisation-over-time series; as JSON and as a human summary, and several
-// runs side by side.
+// fraction, time to reach a target score, per island, jobs stopped early
+// and the training they saved, and a utilisation-over-time series; as JSON
+// and as a human summary, and several runs side by side.
 #pragma once
 
 #include <algorithm>
@@ -31,6 +31,7 @@ struct SimJobCounts {
     std::uint64_t cut_off = 0;    ///< in flight when the run ended (recorded as timed out)
     std::uint64_t invalid = 0;    ///< rejected by the trainer's check before dispatch (no worker time)
     std::uint64_t duplicates = 0; ///< children identical to an earlier genome (the engine's count)
+    std::uint64_t stopped_early = 0;  ///< of `ok`: stopped by the stopper before their last step
 };
 
 /// One bin of the idle-gap histogram: gaps of length in [lo, hi).
@@ -93,6 +94,8 @@ struct SimReport {
     double available_seconds = 0.0;  ///< worker-seconds the workers were alive
     double utilisation = 0.0;        ///< busy / available
     double wasted_seconds = 0.0;     ///< of busy: on jobs that failed, timed out, were lost or cut off
+    bool early_stopping = false;     ///< the run had a stopper (jobs reported along a LearningCurve)
+    double saved_seconds = 0.0;      ///< training the jobs stopped early did not do (the rest of their time)
     double master_busy_fraction = 0.0;  ///< mean over the masters
     double master_busy_max = 0.0;       ///< the busiest master
     IdleReport idle;                     ///< the workers' idle gaps and their causes
@@ -155,10 +158,11 @@ inline nlohmann::json to_json(const SimReport& r, bool with_series = true) {
         {"virtual_seconds", r.virtual_seconds}, {"stop_reason", r.stop_reason},
         {"jobs", {{"proposed", j.proposed}, {"evaluated", j.evaluated}, {"ok", j.ok}, {"failed", j.failed},
                   {"timed_out", j.timed_out}, {"lost", j.lost}, {"requeued", j.requeued}, {"cut_off", j.cut_off},
-                  {"invalid", j.invalid}, {"duplicates", j.duplicates}}},
+                  {"invalid", j.invalid}, {"duplicates", j.duplicates}, {"stopped_early", j.stopped_early}}},
         {"generations", r.generations},
         {"busy_seconds", r.busy_seconds}, {"available_seconds", r.available_seconds},
         {"utilisation", r.utilisation}, {"wasted_seconds", r.wasted_seconds},
+        {"early_stopping", r.early_stopping}, {"saved_seconds", r.saved_seconds},
         {"master_busy_fraction", r.master_busy_fraction}, {"master_busy_max", r.master_busy_max},
         {"idle", std::move(idle)},
         {"target_score", optional_json(r.target_score)}, {"time_to_target", optional_json(r.time_to_target)},
@@ -199,6 +203,10 @@ inline std::string summary(const SimReport& r) {
                      human_seconds(r.idle.latency_seconds), human_seconds(r.idle.master_seconds),
                      human_seconds(r.idle.no_work_seconds), human_seconds(r.idle.at_end_seconds));
     if (r.generations) s += fmt::format("  generations completed {}\n", r.generations);
+    if (r.early_stopping) {
+        s += fmt::format("  stopped early {} of {} ok networks, training saved {} ({:.1f} worker-days)\n",
+                         j.stopped_early, j.ok, human_seconds(r.saved_seconds), r.saved_seconds / 86400.0);
+    }
     s += fmt::format("  best score {}", r.best_score ? fmt::format("{:.4f}", *r.best_score) : std::string("-"));
     if (r.target_score) {
         s += fmt::format(", target {:.4f} reached after {}", *r.target_score,
@@ -221,6 +229,13 @@ inline std::string comparison_table(std::span<const SimReport> reports) {
                           {"virtual time", {}}, {"networks evaluated", {}}, {"ok", {}},
                           {"worker utilisation", {}}, {"master busy", {}}, {"median idle gap", {}},
                           {"best score", {}}, {"time to target", {}}, {"real seconds", {}}};
+    // Early stopping's rows only when a run had a stopper (tables of runs
+    // without one are as before).
+    const bool stopping =
+        std::any_of(reports.begin(), reports.end(), [](const SimReport& r) { return r.early_stopping; });
+    if (stopping) {
+        rows.insert(rows.begin() + 6, {{"stopped early", {}}, {"training saved", {}}});
+    }
     for (const auto& r : reports) {
         std::size_t k = 0;
         rows[k++].cells.push_back(r.schedule);
@@ -229,6 +244,10 @@ inline std::string comparison_table(std::span<const SimReport> reports) {
         rows[k++].cells.push_back(human_seconds(r.virtual_seconds));
         rows[k++].cells.push_back(fmt::format("{}", r.jobs.evaluated));
         rows[k++].cells.push_back(fmt::format("{}", r.jobs.ok));
+        if (stopping) {
+            rows[k++].cells.push_back(r.early_stopping ? fmt::format("{}", r.jobs.stopped_early) : "-");
+            rows[k++].cells.push_back(r.early_stopping ? human_seconds(r.saved_seconds) : "-");
+        }
         rows[k++].cells.push_back(fmt::format("{:.1f}%", 100.0 * r.utilisation));
         rows[k++].cells.push_back(fmt::format("{:.2f}%", 100.0 * r.master_busy_fraction));
         rows[k++].cells.push_back(human_seconds(r.idle.p50_seconds));

@@ -9,10 +9,18 @@
 // master sent it and its result reaches the master result_latency after
 // training ends. Every engine call happens at its service time, so the
 // engine's clock only moves forward. O(log W) per event.
+//
+// With early stopping (the model has a stopper), a job's training is
+// SimOptions::curve.steps equal steps and the job reports after each but the
+// last: a report event at the step's end calls the engine's report() there
+// and then (reports cost the master nothing and need no message). Only the
+// next report of a job is queued, so a job has one event in the queue at a
+// time; a job told to stop ends at that step with the value it reported.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -52,6 +60,8 @@ public:
           generational_(options.schedule == Schedule::generational),
           generation_size_(options.generation_size ? options.generation_size : options.workers),
           cost_seed_(derive_seed(options.evolution.seed, 0x51A7E5EEDULL)),
+          curve_seed_(derive_seed(options.evolution.seed, 0xC0A7E5EEDULL)),
+          stopping_(model.early_stopping()),
           series_(options.series_points, horizon_) {
         if constexpr (!std::is_same_v<G, Genome<LayerGene>>) {
             if (o_.cost.reads_genome()) {
@@ -100,6 +110,7 @@ public:
                     break;
                 }
                 case Kind::dropout: drop(ev.index, ev.time); break;
+                case Kind::report: report_step(ev.index, ev.job, ev.time); break;
             }
             // Done: nothing in flight and nothing more to propose. Later
             // events (dropouts, stale results) no longer matter.
@@ -118,7 +129,9 @@ public:
     }
 
 private:
-    enum class Kind : std::uint32_t { master_free = 0, result = 1, dropout = 2 };
+    // Reports come last among events at the same time: a worker lost at a
+    // step's end does not report it.
+    enum class Kind : std::uint32_t { master_free = 0, result = 1, dropout = 2, report = 3 };
     struct Event {
         double time;
         Kind kind;
@@ -153,6 +166,13 @@ private:
         double died = std::numeric_limits<double>::infinity();
         std::uint32_t master = 0;
         bool busy = false, lost = false, alive = true;
+        // Early stopping: the job's learning curve and its next report.
+        double drawn = 0.0;        // the job's whole training time (its steps are equal shares)
+        double full_end = 0.0;     // when its training would end without a stop
+        double final_score = 0.0;  // the score its curve ends at
+        double curve_gap = 0.0;    // its curve's gap (LearningCurve::gap_of)
+        std::size_t next_step = 0;
+        bool stopped = false;      // told to stop: `end` is the step it stopped at
     };
 
     static double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -242,6 +262,10 @@ private:
         } else {
             ++jobs_.evaluated;
             ++island.evaluated;
+            if (w.stopped && rec.fitness.ok()) {
+                ++jobs_.stopped_early;
+                saved_ += w.full_end - w.end;
+            }
             switch (rec.fitness.status) {
                 case FitnessStatus::ok: ++jobs_.ok; break;
                 case FitnessStatus::timed_out: ++jobs_.timed_out; break;
@@ -313,13 +337,22 @@ private:
         const bool fails = fate < f.fail_fraction;
         const bool hangs = !fails && fate < f.fail_fraction + f.timeout_fraction;
         double train = fails ? drawn * rng.uniform() : drawn;
+        std::optional<double> curve_final;  // the score the job's reports lead to (early stopping)
+        const auto curve_of = [&](const Fitness& trained) {
+            if (stopping_ && trained.ok() && std::isfinite(trained.score)) curve_final = trained.score;
+        };
         if (hangs || (f.job_timeout_seconds > 0.0 && train > f.job_timeout_seconds)) {
             train = f.job_timeout_seconds;
             w.fitness = Fitness::timed_out(fmt::format("the job ran past its {} s deadline", f.job_timeout_seconds));
+            // A job cut by its deadline reports the steps before it (it may
+            // be stopped in time); a hung one makes no progress at all.
+            if (stopping_ && !hangs) curve_of(evaluate(*job, i));
         } else if (fails) {
             w.fitness = Fitness::failed(fmt::format("simulated failure after {:.1f} s", train));
+            if (stopping_) curve_of(evaluate(*job, i));  // reports until it fails
         } else {
             w.fitness = evaluate(*job, i);
+            curve_of(w.fitness);
         }
         w.job = job->id;
         w.start = start;
@@ -334,8 +367,50 @@ private:
             idle_master_ += std::max(0.0, gap - latency - w.no_work);
         }
         w.no_work = 0.0;
-        events_.push({w.end + o_.master.result_latency, Kind::result, i, job->id});
+        w.stopped = false;
+        w.full_end = w.end;
+        w.next_step = 0;
+        if (curve_final) {
+            // The curve depends on the genome (its hash), not on the job.
+            w.drawn = drawn;
+            w.final_score = *curve_final;
+            w.curve_gap = o_.curve.gap_of(derive_seed(curve_seed_, job->hash));
+            w.next_step = 1;
+        }
+        next_event(i);
         return cost;
+    }
+
+    // Queues worker i's next event: its next report, when that step ends
+    // before its training does, else its result.
+    void next_event(std::uint32_t i) {
+        auto& w = workers_[i];
+        if (w.next_step > 0 && w.next_step < o_.curve.steps && !w.stopped) {
+            const double at =
+                w.start + w.drawn * static_cast<double>(w.next_step) / static_cast<double>(o_.curve.steps);
+            if (at < w.end) {
+                events_.push({at, Kind::report, i, w.job});
+                return;
+            }
+        }
+        events_.push({w.end + o_.master.result_latency, Kind::result, i, w.job});
+    }
+
+    // Worker i's job reports the step ending at t; a job told to stop ends
+    // there with the value it reported (the rest of its training is saved).
+    void report_step(std::uint32_t i, std::uint64_t job, double t) {
+        auto& w = workers_[i];
+        if (!w.busy || w.lost || w.job != job) return;  // lost part-way: no more reports
+        const double value = o_.curve.value(w.final_score, w.curve_gap, w.next_step);
+        model_.set_elapsed(t);
+        if (model_.report(job, static_cast<double>(w.next_step), value) == Decision::stop) {
+            w.stopped = true;
+            w.end = t;
+            w.fitness = Fitness::of(value);
+        } else {
+            ++w.next_step;
+        }
+        next_event(i);
     }
 
     Fitness evaluate(const Job<G>& job, std::size_t worker) {
@@ -446,6 +521,8 @@ private:
         for (const auto& w : workers_) r.available_seconds += std::min(w.died, end);
         r.busy_seconds = busy_;
         r.wasted_seconds = wasted_;
+        r.early_stopping = stopping_;
+        r.saved_seconds = saved_;
         r.utilisation = r.available_seconds > 0 ? busy_ / r.available_seconds : 0.0;
         for (std::size_t m = 0; m < masters_.size(); ++m) {
             const double f = end > 0 ? masters_[m].busy / end : 0.0;
@@ -477,6 +554,7 @@ private:
                                  {"dropouts", o_.failures.dropouts.size()}}},
                    {"generation_size", generational_ ? generation_size_ : 0},
                    {"population", model_.options().population}};
+        if (stopping_) r.setup["learning_curve"] = o_.curve.to_json();
         r.engine_real_seconds = engine_real_;
         r.engine_us_per_job = jobs_.proposed ? 1e6 * engine_real_ / static_cast<double>(jobs_.proposed) : 0.0;
         return r;
@@ -510,6 +588,8 @@ private:
     bool generational_;
     std::size_t generation_size_;
     std::uint64_t cost_seed_;
+    std::uint64_t curve_seed_;
+    bool stopping_;
     std::priority_queue<Event, std::vector<Event>, Later> events_;
     std::vector<Master> masters_;
     std::vector<Worker> workers_;
@@ -522,7 +602,7 @@ private:
     SimJobCounts jobs_{};
     std::vector<IslandReport> per_island_;
     std::optional<double> best_, time_to_target_;
-    double busy_ = 0.0, wasted_ = 0.0, engine_real_ = 0.0;
+    double busy_ = 0.0, wasted_ = 0.0, engine_real_ = 0.0, saved_ = 0.0;
     double idle_latency_ = 0.0, idle_master_ = 0.0, idle_no_work_ = 0.0;
     IdleHistogram idle_;
     Series series_;
