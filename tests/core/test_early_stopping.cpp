@@ -6,6 +6,7 @@
 
 #include <evonas/evonas.hpp>
 
+#include "support/crash_after.hpp"
 #include "support/curve_trainer.hpp"
 #include "support/lineage.hpp"
 #include "support/spaces.hpp"
@@ -24,13 +25,7 @@ namespace {
 
 using test::CurveTrainer;
 
-struct CrashAfter : Observer<Genome<>> {
-    std::uint64_t limit;
-    explicit CrashAfter(std::uint64_t n) : limit(n) {}
-    void on_finished(const JobRecord<Genome<>>&, const Progress& p) override {
-        if (p.counts.finished >= limit) throw std::runtime_error("simulated crash");
-    }
-};
+using test::CrashAfter;
 
 using test::report_lines;
 

@@ -6,6 +6,7 @@
 
 #include <evonas/evonas.hpp>
 
+#include "support/crash_after.hpp"
 #include "support/curve_trainer.hpp"
 #include "support/lineage.hpp"
 #include "support/spaces.hpp"
@@ -19,13 +20,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct CrashAfter : Observer<Genome<>> {
-    std::uint64_t limit;
-    explicit CrashAfter(std::uint64_t n) : limit(n) {}
-    void on_finished(const JobRecord<Genome<>>&, const Progress& p) override {
-        if (p.counts.finished >= limit) throw std::runtime_error("simulated crash");
-    }
-};
+using test::CrashAfter;
 
 struct Warnings : Observer<Genome<>> {
     std::vector<std::string> texts;

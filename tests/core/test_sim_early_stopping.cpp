@@ -102,19 +102,7 @@ std::uint64_t sim_run_digest(const sim::SimReport& r, const std::filesystem::pat
     return h.digest();
 }
 
-/// A lineage log's report lines without their time.
-std::vector<std::string> report_lines(const std::filesystem::path& path) {
-    std::vector<std::string> out;
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto j = nlohmann::json::parse(line);
-        if (j.at("type") != "report") continue;
-        j.erase("time");
-        out.push_back(j.dump());
-    }
-    return out;
-}
+using test::report_lines;
 
 std::string file_text(const std::filesystem::path& path) {
     std::ifstream in(path);

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "mpi_support.hpp"
+#include "support/crash_after.hpp"
 #include "support/curve_trainer.hpp"
 
 using namespace evonas;
@@ -23,13 +24,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-struct CrashAfter : Observer<Genome<>> {
-    std::uint64_t limit;
-    explicit CrashAfter(std::uint64_t n) : limit(n) {}
-    void on_finished(const JobRecord<Genome<>>&, const Progress& p) override {
-        if (p.counts.finished >= limit) throw std::runtime_error("simulated crash");
-    }
-};
+using test::CrashAfter;
 
 mpi::RunOptions asha_options(const std::filesystem::path& dir, std::uint64_t evaluations, std::size_t islands) {
     mpi::RunOptions o{.evolution = {.islands = islands, .population = 8, .seed = 11,
