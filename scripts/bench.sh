@@ -24,10 +24,19 @@
 #             a longer run; writes docs/search.md and its plots (needs
 #             LibTorch, CLI11, optuna and matplotlib; 64 minutes on 2 cores
 #             sharing them with a CI build, 2026-12-02)
+#   search_es the early-stopping study on the same benchmark
+#             (run_search.py --early-stopping): evonas evolution without
+#             stopping, with the ASHA stopper, and Optuna TPE with its
+#             HyperbandPruner, 9 epochs per network, 10 seeds x 20
+#             networks' budget on three tasks; writes
+#             docs/search-early-stopping.md and its plots (same needs as
+#             search)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
 # EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SEARCH (extra arguments
 # of benchmarks/search/run_search.py, e.g. "--quick"),
+# EVONAS_BENCH_SEARCH_ES (extra arguments of run_search.py --early-stopping,
+# e.g. "--quick" or "--peer-seeds 5"),
 # EVONAS_BENCH_JOBS (parallel build jobs, default 2),
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
@@ -40,9 +49,10 @@ cd "$root"
 py=/usr/bin/python3
 build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search search_es}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
 search_args=${EVONAS_BENCH_SEARCH:-}
+search_es_args=${EVONAS_BENCH_SEARCH_ES:-}
 started=$(date +%s)
 
 if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
@@ -59,9 +69,11 @@ want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # only with their components).
 targets=()
 for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
-          persistence:bench_persistence persistence:bench_mpi trainer:bench_trainer search:bench_search; do
+          persistence:bench_persistence persistence:bench_mpi trainer:bench_trainer search:bench_search \
+          search_es:bench_search; do
   t=${pt#*:}
   want "${pt%%:*}" || continue
+  case " ${targets[*]} " in *" $t "*) continue ;; esac  # bench_search: search and search_es
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
 done
 if [ ${#targets[@]} -gt 0 ]; then
@@ -145,6 +157,20 @@ if want search; then
     # shellcheck disable=SC2086 # several arguments
     step search $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" \
       --out "$build/search" "${render[@]}" $search_args
+  fi
+fi
+if want search_es; then
+  if ! have bench_search; then
+    skipped search_es "bench_search was not built (needs LibTorch and CLI11)"
+  elif ! $py -c 'import optuna, scipy, numpy, matplotlib' 2>/dev/null; then
+    skipped search_es "optuna, scipy, numpy or matplotlib is missing for $py (Debian: python3-optuna python3-matplotlib)"
+  else
+    # Its own page (docs/search-early-stopping.md), its own folder and cache (9 epochs: other cache keys).
+    render=()
+    [ "${EVONAS_BENCH_RENDER:-1}" = 0 ] || render=(--render docs/search-early-stopping.md)
+    # shellcheck disable=SC2086 # several arguments
+    step search_es $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" --early-stopping \
+      --out "$build/search-es" "${render[@]}" $search_es_args
   fi
 fi
 uptime >"$out/load-after.txt"

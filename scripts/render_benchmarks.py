@@ -531,6 +531,9 @@ def render_search(p):
     p.add("The search-efficiency benchmark (part `search`: evonas evolution, seeded evolution and random "
           "search against Optuna TPE and RandomSampler on three tasks, 20 run seeds each, with confidence "
           "bands and significance tests) writes its own page: [search.md](search.md).", "")
+    p.add("Its early-stopping study (part `search_es`: evonas evolution with and without the ASHA stopper "
+          "against Optuna TPE with its HyperbandPruner, at equal training CPU-seconds) writes "
+          "[search-early-stopping.md](search-early-stopping.md).", "")
 
 
 SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p)),

@@ -10,10 +10,11 @@
 #   scripts/run.sh bench [PART...]
 #                          build the benchmarks in Release (preset bench), run
 #                          them (all parts, or the ones named: genome engine
-#                          overhead scale mpi persistence trainer search), write
-#                          build-bench/bench-results.json and docs/benchmarks.md
-#                          (scripts/bench.sh; EVONAS_BENCH_*); part "search"
-#                          writes docs/search.md
+#                          overhead scale mpi persistence trainer search
+#                          search_es), write build-bench/bench-results.json
+#                          and docs/benchmarks.md (scripts/bench.sh;
+#                          EVONAS_BENCH_*); part "search" writes docs/search.md,
+#                          part "search_es" docs/search-early-stopping.md
 #
 # Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
 # `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets

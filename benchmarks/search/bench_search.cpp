@@ -6,7 +6,10 @@
 //   bench_search run     --task T --method M --seeds 1-20 --networks N [--cache DIR]
 //                        evonas searches, one JSON line per search on stdout
 //   bench_search serve   --task T [--cache DIR]   evaluation server for the Optuna peer: reads
-//                        {"genome": TEXT} lines on stdin, answers one JSON line each
+//                        {"genome": TEXT} lines on stdin, answers one JSON line each;
+//                        {"genome": TEXT, "until": K}: a staged training (validated at the rung
+//                        epochs 1, 3, 9, ..., stopped at the first >= K), for Optuna's pruners
+//   every subcommand: --epochs E trains E epochs per network instead of the task's own
 //   bench_search retrain --task T [--repeats 3]   reads genome texts on stdin; trains each with
 //                        fresh seeds and answers its test accuracy (one JSON line each)
 //   bench_search parse   --task T                 reads genome texts on stdin, answers the canonical
@@ -25,6 +28,7 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <optional>
@@ -95,6 +99,79 @@ public:
         return evaluate(genome, hash, evonas::genome_seed(hash), fmt::format("{:016x}:crn", hash), false);
     }
 
+    // What a staged training's listener answers at each report.
+    using Listener = std::function<evonas::Decision(double step, double value)>;
+
+    // The search score of `genome` trained with a validation after each of
+    // the task's rung epochs, each told to `listen`, which may stop the
+    // training there (early stopping). The answer's "curve" holds
+    // [epoch, validation accuracy, CPU-seconds since the start] per report
+    // (and the final score's point when trained to the end); its status is
+    // "stopped" (with "val_at_stop") when `listen` stopped it.
+    //
+    // Cached like score(): a cached curve is replayed to `listen`; when the
+    // cached training was stopped before where `listen` now wants to go, the
+    // network trains again from the start (the same weights at every step:
+    // the seed is the genome's) and only the reports past the replayed ones
+    // reach `listen`. CPU is charged as one training from scratch to where
+    // this one ended.
+    json score_staged(const G& genome, const Listener& listen) {
+        const auto hash = evonas::genome_hash(genome, space_);
+        const auto key = fmt::format("{:016x}:crn:staged", hash);
+        const double last_epoch = static_cast<double>(task_.trainer.epochs);
+        double replayed = 0.0;  // reports of the cached curve already told to `listen`
+        if (auto hit = cache_.find(key)) {
+            const auto& curve = hit->at("curve");
+            for (std::size_t i = 0; i < curve.size(); ++i) {
+                const double step = curve[i][0].get<double>(), value = curve[i][1].get<double>();
+                if (step >= last_epoch) break;  // the final score's point: not a report
+                replayed = step;
+                if (listen(step, value) == evonas::Decision::stop) {
+                    json r = *hit;
+                    r["curve"] = json(std::vector<json>(curve.begin(), curve.begin() + static_cast<std::ptrdiff_t>(i + 1)));
+                    r["status"] = "stopped";
+                    r["val"] = nullptr;
+                    r["val_at_stop"] = value;
+                    r["epochs"] = step;
+                    r["cpu"] = curve[i][2].get<double>();
+                    r.erase("reason");
+                    r.erase("wall");  // the cached training's, not this one's
+                    r["cached"] = true;
+                    return r;
+                }
+            }
+            if (hit->at("status") != "stopped") {
+                (*hit)["cached"] = true;
+                return *hit;
+            }
+        }
+        json curve = json::array();
+        bool stopped = false;
+        double cpu0 = 0.0;
+        const auto f = train(genome, hash, evonas::genome_seed(hash), [&](double step, double value) {
+            curve.push_back({step, value, process_cpu_seconds() - cpu0});
+            if (step <= replayed) return evonas::Decision::keep_training;  // told from the cache already
+            const auto d = listen(step, value);
+            stopped = d == evonas::Decision::stop;
+            return d;
+        }, cpu0);
+        json r = result_of(f.fitness, false);
+        r["cpu"] = f.cpu;
+        r["wall"] = f.wall;
+        r["epochs"] = f.fitness.metric("epochs").value_or(0.0);
+        if (stopped && f.fitness.ok()) {
+            r["status"] = "stopped";
+            r["val_at_stop"] = f.fitness.score;
+            r["val"] = nullptr;
+        } else if (f.fitness.ok()) {
+            curve.push_back({last_epoch, f.fitness.score, f.cpu});
+        }
+        r["curve"] = std::move(curve);
+        cache_.store(key, r);
+        r["cached"] = false;
+        return r;
+    }
+
     // The genome retrained with fresh seed `k` (never the search's seed),
     // scored on validation and test.
     json retrain(const G& genome, int k) {
@@ -104,35 +181,60 @@ public:
     }
 
 private:
-    json evaluate(const G& genome, std::uint64_t hash, std::uint64_t seed, const std::string& key, bool test) {
-        if (auto hit = cache_.find(key)) {
-            (*hit)["cached"] = true;
-            return *hit;
-        }
+    struct Trained {
+        evonas::Fitness fitness;
+        double cpu = 0.0;   // process CPU-seconds of the training and its validations
+        double wall = 0.0;
+    };
+
+    // One training of `genome` with `seed`, under the safety timeout; a
+    // `reporter` makes it staged (reports at the task's rung epochs).
+    // `cpu0` is set to the process CPU clock at the start.
+    Trained train(const G& genome, std::uint64_t hash, std::uint64_t seed,
+                  std::function<evonas::Decision(double, double)> reporter, double& cpu0) {
         evonas::JobContext ctx;
         ctx.job_id = hash;
         ctx.seed = seed;
         ctx.deadline = std::chrono::steady_clock::now() +
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(safety_timeout_seconds));
-        const double cpu0 = process_cpu_seconds();
+        ctx.reporter = std::move(reporter);
+        cpu0 = process_cpu_seconds();
         const auto wall0 = std::chrono::steady_clock::now();
-        evonas::Fitness f;
+        Trained t;
         try {
-            f = trainer_.evaluate(genome, ctx);
+            t.fitness = trainer_.evaluate(genome, ctx);
         } catch (const std::exception& e) {
-            f = evonas::Fitness::failed(e.what());
+            t.fitness = evonas::Fitness::failed(e.what());
         }
+        t.cpu = process_cpu_seconds() - cpu0;
+        t.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        return t;
+    }
+
+    static json result_of(const evonas::Fitness& f, bool with_epochs) {
         json r{{"status", std::string(evonas::to_string(f.status))},
                {"val", f.ok() ? json(f.score) : json(nullptr)},
                {"params", f.metric("params").value_or(0.0)},
                {"mflops", f.metric("flops").value_or(0.0) / 1e6}};
+        if (with_epochs) r["epochs"] = f.metric("epochs").value_or(0.0);
         if (!f.ok()) r["reason"] = f.reason;
-        if (test && f.ok() && trainer_.last_model()) {
+        return r;
+    }
+
+    json evaluate(const G& genome, std::uint64_t hash, std::uint64_t seed, const std::string& key, bool test) {
+        if (auto hit = cache_.find(key)) {
+            (*hit)["cached"] = true;
+            return *hit;
+        }
+        double cpu0 = 0.0;
+        const auto t = train(genome, hash, seed, {}, cpu0);
+        json r = result_of(t.fitness, true);
+        if (test && t.fitness.ok() && trainer_.last_model()) {
             r["test"] = lt::evaluate_network(trainer_.last_model()->net, task_.test).accuracy;
         }
-        r["cpu"] = process_cpu_seconds() - cpu0;
-        r["wall"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        r["cpu"] = t.cpu;
+        r["wall"] = t.wall;
         cache_.store(key, r);
         r["cached"] = false;
         return r;
@@ -149,13 +251,23 @@ class BenchTrainer {
 public:
     explicit BenchTrainer(Evaluator& e) : e_(e) {}
     evonas::Check check(G& genome) const { return e_.check(genome); }
-    evonas::Fitness evaluate(const G& genome, const evonas::JobContext&) {
-        const auto r = e_.score(genome);
+    // A run that stops networks early gets a staged training whose reports
+    // go to the run's stopper; any other trains without them (and is not
+    // charged their validation passes).
+    evonas::Fitness evaluate(const G& genome, const evonas::JobContext& ctx) {
+        const auto r = ctx.wants_reports()
+                           ? e_.score_staged(genome, [&ctx](double step, double value) { return ctx.report(step, value); })
+                           : e_.score(genome);
         evonas::Fitness f;
-        const auto status = evonas::fitness_status_from_string(r.at("status").get<std::string>());
-        f.status = status.value_or(evonas::FitnessStatus::failed);
-        if (f.ok()) f.score = r.at("val").get<double>();
-        else f.reason = r.value("reason", std::string("?"));
+        const auto status_text = r.at("status").get<std::string>();
+        if (status_text == "stopped") {
+            f = evonas::Fitness::of(r.at("val_at_stop").get<double>());
+        } else {
+            f.status = evonas::fitness_status_from_string(status_text).value_or(evonas::FitnessStatus::failed);
+            if (f.ok()) f.score = r.at("val").get<double>();
+            else f.reason = r.value("reason", std::string("?"));
+        }
+        if (r.contains("epochs")) f.with("epochs", r.at("epochs").get<double>());
         f.with("cpu_seconds", r.at("cpu").get<double>())
             .with("params", r.at("params").get<double>())
             .with("mflops", r.at("mflops").get<double>());
@@ -175,15 +287,22 @@ public:
             return;
         }
         const auto& f = r.fitness;
-        json n{{"status", std::string(evonas::to_string(f.status))},
-               {"val", f.ok() ? json(f.score) : json(nullptr)},
+        // A network the run stopped early is no final result: the page
+        // scores networks trained to the end only (its value is kept apart).
+        const bool stopped = f.ok() && f.metric(evonas::stopped_at_metric).has_value();
+        json n{{"status", stopped ? std::string("stopped") : std::string(evonas::to_string(f.status))},
+               {"val", f.ok() && !stopped ? json(f.score) : json(nullptr)},
+               {"epochs", f.metric("epochs").value_or(0.0)},
                {"cpu", f.metric("cpu_seconds").value_or(0.0)},
                {"op", r.job.op.substr(0, r.job.op.find(':'))},
                {"hash", fmt::format("{:016x}", r.job.hash)}};
+        if (stopped) n["val_at_stop"] = f.score;
+        if (f.ok() && !stopped && (!best_ || f.score > best_->second)) best_.emplace(r.job.genome, f.score);
         networks_.push_back(std::move(n));
     }
     json networks_ = json::array();
     std::uint64_t rejected_ = 0;
+    std::optional<std::pair<G, double>> best_;  // the best network trained to the end (first of equals)
 };
 
 std::vector<std::uint64_t> parse_seeds(const std::string& text) {
@@ -215,7 +334,7 @@ std::vector<std::uint64_t> parse_seeds(const std::string& text) {
 json run_search(const bench::SearchTask& task, Evaluator& evaluator, const std::string& method, std::uint64_t seed,
                 std::uint64_t networks) {
     const auto& space = evaluator.space();
-    auto setup = bench::search_method(method, networks, seed);
+    auto setup = bench::search_method(method, networks, seed, task.trainer.epochs);
     setup.run.workers = 1;  // one network at a time: every proposal sees every earlier result
     setup.run.progress = false;
     setup.run.checkpoint_interval = 0;
@@ -235,9 +354,10 @@ json run_search(const bench::SearchTask& task, Evaluator& evaluator, const std::
              {"population", setup.run.evolution.resolved().population},
              {"wall_seconds", wall},
              {"stop_reason", result.stop_reason}};
-    if (result.best) {
-        out["best_genome"] = evonas::to_text(result.best->genome, space);
-        out["best_val"] = result.best->score;
+    if (setup.run.evolution.stop.max_resource > 0) out["max_epochs_total"] = setup.run.evolution.stop.max_resource;
+    if (recorder->best_) {
+        out["best_genome"] = evonas::to_text(recorder->best_->first, space);
+        out["best_val"] = recorder->best_->second;
     }
     return out;
 }
@@ -267,10 +387,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     std::string task_name = "sans", cache_dir, method = "evolution", seeds_text = "1";
     std::uint64_t networks = 40;
-    int count = 20, repeats = 3;
+    int count = 20, repeats = 3, epochs = 0;
     const auto add_task = [&](CLI::App* sub) {
         sub->add_option("--task", task_name, "sans, minerva or em")
             ->check(CLI::IsMember(bench::task_names()))->capture_default_str();
+        sub->add_option("--epochs", epochs,
+                        "epochs per network instead of the task's own (the early-stopping study: 9); 0: the task's")
+            ->check(CLI::NonNegativeNumber)->capture_default_str();
     };
     const auto add_cache = [&](CLI::App* sub) {
         sub->add_option("--cache", cache_dir, "evaluation cache directory shared by all processes (empty: none)");
@@ -288,7 +411,9 @@ int main(int argc, char** argv) {
     run->add_option("--method", method, "the search")->check(CLI::IsMember(bench::method_names()))->capture_default_str();
     run->add_option("--seeds", seeds_text, "run seeds: 1,2,5 or 1-20")->capture_default_str();
     run->add_option("--networks", networks, "networks each search trains")->check(CLI::PositiveNumber)->capture_default_str();
-    auto* serve = app.add_subcommand("serve", "evaluation server: {\"genome\": TEXT} lines on stdin, one JSON answer each");
+    auto* serve = app.add_subcommand("serve", "evaluation server: {\"genome\": TEXT} lines on stdin, one JSON answer each; "
+                                              "with \"until\": K, a staged training validated at the rung epochs and "
+                                              "stopped at the first one >= K (the answer's \"curve\")");
     add_task(serve);
     add_cache(serve);
     auto* retrain = app.add_subcommand("retrain", "genome texts on stdin; train each with fresh seeds, answer test accuracy");
@@ -302,7 +427,7 @@ int main(int argc, char** argv) {
 
     try {
         const auto t0 = std::chrono::steady_clock::now();
-        const auto task = bench::make_task(task_name);
+        const auto task = bench::make_task(task_name, epochs);
         const auto space = task.space();
         note("[{}] data ready: {} train, {} validation, {} test samples ({:.1f} s)", task.name, task.train.size(),
              task.validation.size(), task.test.size(),
@@ -312,13 +437,16 @@ int main(int argc, char** argv) {
         Evaluator evaluator(task, cache, *run ? bench::method_space(method, task.dims) : space);
 
         if (*info) {
-            const auto defaults = bench::search_method("evolution", networks, 1).run.evolution.resolved();
+            const auto defaults =
+                bench::search_method("evolution", networks, 1, task.trainer.epochs).run.evolution.resolved();
+            auto settings = task.settings;
+            settings["report_epochs"] = task.trainer.report_epochs;
             auto seed = evonas::parse_genome(task.seed_genome, space);
             const auto check = evaluator.check(seed);
             std::cout << json{{"task", task.name},
                               {"title", task.title},
                               {"dims", task.dims},
-                              {"settings", task.settings},
+                              {"settings", settings},
                               {"space", evonas::space_to_json(space)},
                               {"seed_genome", evonas::to_text(seed, space)},
                               {"seed_check", check.verdict == evonas::Check::Verdict::invalid ? check.reason : "ok"},
@@ -360,7 +488,16 @@ int main(int argc, char** argv) {
                 if (check.verdict == evonas::Check::Verdict::invalid) {
                     return json{{"status", "invalid"}, {"reason", check.reason}};
                 }
-                auto r = evaluator.score(g);
+                json r;
+                if (request.contains("until")) {
+                    const double until = request.at("until").get<double>();
+                    if (!(until >= 1.0)) throw evonas::ConfigError("until", fmt::format("must be >= 1, got {}", until));
+                    r = evaluator.score_staged(g, [until](double step, double) {
+                        return step >= until ? evonas::Decision::stop : evonas::Decision::keep_training;
+                    });
+                } else {
+                    r = evaluator.score(g);
+                }
                 r["genome"] = evonas::to_text(g, space);
                 r["hash"] = fmt::format("{:016x}", evonas::genome_hash(g, space));
                 if (check.verdict == evonas::Check::Verdict::repaired) r["repaired"] = check.reason;

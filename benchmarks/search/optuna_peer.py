@@ -28,7 +28,19 @@ divergence, safety timeout) uses the budget and is told as FAIL.
 
     /usr/bin/python3 optuna_peer.py --cpp build-bench/benchmarks/bench_search --task sans \\
         --sampler tpe --seeds 1-5 --networks 40 --startup 16 [--cache DIR]
+    /usr/bin/python3 optuna_peer.py --cpp ... --task sans --sampler tpe --pruner hyperband --epochs 9 \\
+        --seeds 1-10 --networks 40 --startup 10
     /usr/bin/python3 optuna_peer.py --cpp ... --task sans --check-parity 500
+
+--epochs E (the early-stopping study, README.md) trains every network E
+epochs instead of the task's own, in `bench_search serve --epochs E`. With
+--pruner hyperband, Optuna's HyperbandPruner (min resource 1, reduction
+factor 3, max resource E: the rungs of evonas's ASHA stopper) decides at each
+rung: the trial's network is trained in stages ({"genome", "until": rung}),
+its validation accuracy at each report epoch below E is reported, and a
+pruned trial is charged the CPU seconds up to that rung. The budget is then
+N*E epochs of training (pruned networks count the epochs they trained), as
+evonas's ASHA searches get; each record carries its epochs.
 
 --check-parity N asks N random trials and has `bench_search parse` read
 each genome text back: every one must be in evonas's space and print as the
@@ -140,12 +152,14 @@ def ask_genome(trial, space):
 class Server:
     """A `bench_search serve` process: one JSON request, one JSON answer."""
 
-    def __init__(self, cpp, task, cache):
-        cmd = [cpp, "serve", "--task", task] + (["--cache", cache] if cache else [])
+    def __init__(self, cpp, task, cache, epochs=0):
+        cmd = [cpp, "serve", "--task", task] + (["--cache", cache] if cache else []) + epochs_args(epochs)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
 
-    def evaluate(self, genome):
-        self.proc.stdin.write(json.dumps({"genome": genome}) + "\n")
+    def evaluate(self, genome, until=None):
+        """Full training, or with `until` staged training up to that report epoch."""
+        request = {"genome": genome} if until is None else {"genome": genome, "until": until}
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         line = self.proc.stdout.readline()
         if not line:
@@ -160,21 +174,93 @@ class Server:
         self.proc.wait()
 
 
-def run_search(server, space, task, sampler_name, seed, networks, startup):
+def epochs_args(epochs):
+    return ["--epochs", str(epochs)] if epochs else []
+
+
+def rungs_of(min_resource, reduction_factor, epochs):
+    """The report epochs below `epochs`: min_resource * reduction_factor^k."""
+    out, r = [], min_resource
+    while r < epochs:
+        out.append(r)
+        r *= reduction_factor
+    return out
+
+
+def next_rung(reached, min_resource, reduction_factor, epochs):
+    """The first rung above `reached` epochs, capped to the full training."""
+    r = min_resource
+    while r <= reached:
+        r *= reduction_factor
+    return min(r, epochs)
+
+
+def train_pruned(server, trial, genome, prune):
+    """Trains the trial's network rung by rung, reporting each validation
+    below the full training to Optuna; returns (answer, record or None).
+    A pruned trial's record is charged the CPU seconds of its last curve
+    point, which are those of one training from scratch to that epoch."""
+    epochs, reported = prune["epochs"], 0
+    until = prune["min_resource"]
+    while True:
+        answer = server.evaluate(genome, until)
+        if answer["status"] == "invalid":
+            return answer, None
+        for point in answer.get("curve", []):
+            epoch, val, cpu = int(point[0]), point[1], point[2]
+            if epoch <= reported or epoch >= epochs:
+                continue
+            reported = epoch
+            trial.report(val, epoch)
+            if trial.should_prune():
+                return answer, {"status": "stopped", "val": None, "val_at_stop": val, "epochs": epoch, "cpu": cpu,
+                                "op": "optuna", "hash": answer["hash"]}
+        if answer["status"] != "stopped":
+            break  # trained to the end, or failed
+        reached = int(answer.get("epochs", reported))
+        if reached >= epochs:
+            raise RuntimeError(f"bench_search serve answered 'stopped' at epoch {reached} of {epochs}")
+        until = next_rung(reached, prune["min_resource"], prune["reduction_factor"], epochs)
+    record = {"status": answer["status"], "val": answer.get("val"), "epochs": answer.get("epochs", epochs),
+              "cpu": answer["cpu"], "op": "optuna", "hash": answer["hash"]}
+    return answer, record
+
+
+def run_search(server, space, task, sampler_name, seed, networks, startup, prune=None, epochs=0):
+    """One search: `networks` networks of full training, or with `prune`
+    (HyperbandPruner settings) until networks * epochs epochs are trained."""
     if sampler_name == "tpe":
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
         method = "optuna_tpe"
     else:
         sampler = optuna.samplers.RandomSampler(seed=seed)
         method = "optuna_random"
-    study = optuna.create_study(direction="maximize", sampler=sampler)
+    if prune:
+        method += "_hyperband"
+        pruner = optuna.pruners.HyperbandPruner(min_resource=prune["min_resource"], max_resource=prune["epochs"],
+                                                reduction_factor=prune["reduction_factor"])
+        # A fixed study name: HyperbandPruner assigns brackets by a hash of
+        # it, and the default name is random: runs would not repeat.
+        study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner,
+                                    study_name=f"{method}-{task}-seed{seed}")
+    else:
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+    max_epochs = networks * prune["epochs"] if prune else 0
     records, rejected, best, best_genome = [], 0, -math.inf, None
     started = time.monotonic()
     rejected_in_a_row = 0
-    while len(records) < networks:
+    while (sum(r["epochs"] for r in records) < max_epochs) if prune else (len(records) < networks):
         trial = study.ask()
         genome = ask_genome(trial, space)
-        answer = server.evaluate(genome)
+        if prune:
+            answer, record = train_pruned(server, trial, genome, prune)
+        else:
+            answer = server.evaluate(genome)
+            record = None if answer["status"] == "invalid" else \
+                {"status": answer["status"], "val": answer.get("val"), "cpu": answer["cpu"], "op": "optuna",
+                 "hash": answer["hash"]}
+            if record and epochs:
+                record["epochs"] = answer.get("epochs", epochs)
         if answer["status"] == "invalid":
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
             rejected += 1
@@ -183,10 +269,10 @@ def run_search(server, space, task, sampler_name, seed, networks, startup):
                 raise RuntimeError("10000 genomes in a row were rejected by the trainer check")
             continue
         rejected_in_a_row = 0
-        record = {"status": answer["status"], "val": answer.get("val"), "cpu": answer["cpu"], "op": "optuna",
-                  "hash": answer["hash"]}
         records.append(record)
-        if answer["status"] == "ok":
+        if record["status"] == "stopped":
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        elif record["status"] == "ok":
             study.tell(trial, answer["val"])
             if answer["val"] > best:
                 best, best_genome = answer["val"], answer["genome"]
@@ -194,7 +280,12 @@ def run_search(server, space, task, sampler_name, seed, networks, startup):
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
     out = {"task": task, "method": method, "seed": seed, "networks": records,
            "rejected_before_training": rejected, "population": startup,
-           "wall_seconds": time.monotonic() - started, "stop_reason": "max_evaluations"}
+           "wall_seconds": time.monotonic() - started,
+           "stop_reason": "max_resource" if prune else "max_evaluations"}  # as evonas names them
+    if prune:
+        out["max_epochs_total"] = max_epochs
+    if epochs:
+        out["epochs"] = epochs
     if best_genome is not None:
         out["best_genome"], out["best_val"] = best_genome, best
     return out
@@ -239,16 +330,40 @@ def main():
     ap.add_argument("--task", required=True)
     ap.add_argument("--sampler", choices=["tpe", "random"], default="tpe")
     ap.add_argument("--seeds", default="1", help="1,2,5 or 1-20")
-    ap.add_argument("--networks", type=int, default=40)
+    ap.add_argument("--networks", type=int, default=40,
+                    help="N: networks per search; with --pruner, a budget of N*E epochs of training")
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="E: epochs per network (0: the task's own); passed to bench_search info and serve")
+    ap.add_argument("--pruner", choices=["none", "hyperband"], default="none",
+                    help="hyperband: Optuna's HyperbandPruner at the rungs of evonas's ASHA stopper (needs --epochs)")
+    ap.add_argument("--min-resource", type=int, default=1, help="the pruner's first rung, in epochs")
+    ap.add_argument("--reduction-factor", type=int, default=3, help="the pruner's eta")
     ap.add_argument("--startup", type=int, default=16,
                     help="TPE's random start-up trials (the benchmark passes the evonas population)")
     ap.add_argument("--cache", default="", help="the evaluation cache directory shared with the evonas searches")
     ap.add_argument("--check-parity", type=int, default=0, metavar="N",
                     help="check N random trials against evonas's parser and exit (status 1 on a mismatch)")
     args = ap.parse_args()
+    if args.epochs < 0:
+        ap.error("--epochs must be 0 (the task's own) or positive")
+    if args.pruner != "none" and (args.min_resource < 1 or args.reduction_factor < 2):
+        ap.error("--min-resource must be >= 1 and --reduction-factor >= 2")
+    if args.pruner != "none" and not args.epochs:
+        ap.error("--pruner hyperband needs --epochs E (the early-stopping study's epochs per network)")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    info = json.loads(subprocess.run([args.cpp, "info", "--task", args.task], check=True, capture_output=True,
-                                     text=True).stdout)
+    info = json.loads(subprocess.run([args.cpp, "info", "--task", args.task] + epochs_args(args.epochs), check=True,
+                                     capture_output=True, text=True).stdout)
+    prune = None
+    if args.pruner == "hyperband":
+        settings = info.get("settings", {})
+        if settings.get("epochs") != args.epochs:
+            sys.exit(f"optuna_peer: bench_search info --epochs {args.epochs} reports epochs {settings.get('epochs')}")
+        rungs = rungs_of(args.min_resource, args.reduction_factor, args.epochs)
+        # The server validates only at its report epochs: the pruner's rungs must be among them.
+        reports = settings.get("report_epochs")
+        if reports is None or not set(rungs) <= set(reports):
+            sys.exit(f"optuna_peer: the pruner's rungs {rungs} are not among bench_search's report epochs {reports}")
+        prune = {"epochs": args.epochs, "min_resource": args.min_resource, "reduction_factor": args.reduction_factor}
     if args.check_parity:
         problems, verdicts = check_parity(args.cpp, args.task, info["space"], args.check_parity)
         for p in problems[:20]:
@@ -256,12 +371,15 @@ def main():
         print(json.dumps({"task": args.task, "genomes": args.check_parity, "problems": len(problems),
                           "trainer_check": verdicts}))
         sys.exit(1 if problems else 0)
-    server = Server(args.cpp, args.task, args.cache)
+    server = Server(args.cpp, args.task, args.cache, args.epochs)
     try:
         for seed in parse_seeds(args.seeds):
-            out = run_search(server, info["space"], args.task, args.sampler, seed, args.networks, args.startup)
+            out = run_search(server, info["space"], args.task, args.sampler, seed, args.networks, args.startup,
+                             prune, args.epochs)
             cpu = sum(r["cpu"] for r in out["networks"])
-            print(f"[{args.task} {out['method']} seed {seed}] {len(out['networks'])} networks, best val "
+            stopped = sum(1 for r in out["networks"] if r["status"] == "stopped")
+            print(f"[{args.task} {out['method']} seed {seed}] {len(out['networks'])} networks"
+                  f"{f' ({stopped} stopped early)' if prune else ''}, best val "
                   f"{out.get('best_val', 0.0):.4f}, {cpu:.0f} CPU-s charged, {out['wall_seconds']:.1f} s wall",
                   file=sys.stderr, flush=True)
             print(json.dumps(out), flush=True)

@@ -16,6 +16,20 @@ fresh seeds and scored on the test split.
     /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
         --out build-bench/search [--quick] [--render docs/search.md]
 
+--early-stopping runs the early-stopping study instead (README.md here;
+render_early_stopping.py writes its page): evonas evolution without
+stopping, with the ASHA stopper (evolution_asha) and Optuna TPE with its
+HyperbandPruner at the same rungs, every network trained --epochs E (9)
+epochs, on the same tasks and run seeds, in its own folder (default
+build-bench/search-es):
+
+    /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
+        --early-stopping [--epochs 9] [--render docs/search-early-stopping.md]
+
+It is a mode of this program rather than a driver of its own because it
+needs everything this one does (units, resuming, retraining, the cache);
+only the methods, the epochs passed to every command and the page differ.
+
 Child processes run with one BLAS thread and one LibTorch thread each
 (OPENBLAS_NUM_THREADS=1), with jemalloc preloaded when installed.
 """
@@ -32,10 +46,15 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random"}
+OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random", "optuna_tpe_hyperband": "tpe"}
+PRUNED_METHODS = {"evolution_asha", "optuna_tpe_hyperband"}  # only in --early-stopping
 # The page's rows; `--methods` picks some. Ablations are run on request.
 DEFAULT_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old"]
-ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10"]
+ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10", "evolution_asha", "optuna_tpe_hyperband"]
+# The early-stopping study's rows: the same search with and without the ASHA
+# stopper, and Optuna's counterpart (TPE + HyperbandPruner, the same rungs).
+ES_METHODS = ["evolution", "evolution_asha", "optuna_tpe_hyperband"]
+ES_MIN_RESOURCE, ES_REDUCTION_FACTOR = 1, 3  # evonas's ASHA stopper: min_step 1, eta 3
 # Relative cost of one network per task (measured with `bench_search probe`),
 # used only to start the largest units first.
 TASK_WEIGHT = {"sans": 1.0, "minerva": 1.5, "em": 1.5}
@@ -74,13 +93,20 @@ class Unit:
         self.cost = TASK_WEIGHT.get(task, 1.0) * networks * len(seeds)
 
     def command(self, args):
-        cache = ["--cache", args.cache]
+        cache = ["--cache", args.cache] + epochs_args(args)
         if self.method in OPTUNA_METHODS:
+            pruner = ["--pruner", "hyperband", "--min-resource", str(ES_MIN_RESOURCE), "--reduction-factor",
+                      str(ES_REDUCTION_FACTOR)] if self.method in PRUNED_METHODS else []
             return [sys.executable, os.path.join(HERE, "optuna_peer.py"), "--cpp", args.cpp, "--task", self.task,
                     "--sampler", OPTUNA_METHODS[self.method], "--seeds", seeds_text(self.seeds),
-                    "--networks", str(self.networks), "--startup", str(self.startup)] + cache
+                    "--networks", str(self.networks), "--startup", str(self.startup)] + pruner + cache
         return [args.cpp, "run", "--task", self.task, "--method", self.method, "--seeds", seeds_text(self.seeds),
                 "--networks", str(self.networks)] + cache
+
+
+def epochs_args(args):
+    """`--epochs E` for every bench_search and peer command of the study; nothing otherwise."""
+    return ["--epochs", str(args.epochs)] if args.early_stopping else []
 
 
 def read_lines(path):
@@ -121,11 +147,14 @@ def run_unit(unit, args, done_counter, total):
 
 def task_info(args, task):
     path = os.path.join(args.out, "info", f"{task}.json")
-    out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.networks)], check=True,
-                         capture_output=True, text=True, env=child_env()).stdout
+    out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.networks)] + epochs_args(args),
+                         check=True, capture_output=True, text=True, env=child_env()).stdout
     info = json.loads(out)
-    long_out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.long_networks)], check=True,
-                              capture_output=True, text=True, env=child_env()).stdout
+    if args.early_stopping and info.get("settings", {}).get("epochs") != args.epochs:
+        raise RuntimeError(f"bench_search info --epochs {args.epochs} reports epochs "
+                           f"{info.get('settings', {}).get('epochs')} for {task}: is it built with --epochs?")
+    long_out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.long_networks)] +
+                              epochs_args(args), check=True, capture_output=True, text=True, env=child_env()).stdout
     info["evolution_population_long"] = json.loads(long_out)["evolution_population"]
     with open(path, "w") as f:
         json.dump(info, f)
@@ -136,7 +165,7 @@ def serve_once(args, task, genomes, command="serve", extra=()):
     """Answers of `bench_search serve|retrain` for each genome text."""
     if not genomes:
         return []
-    cmd = [args.cpp, command, "--task", task, "--cache", args.cache] + list(extra)
+    cmd = [args.cpp, command, "--task", task, "--cache", args.cache] + epochs_args(args) + list(extra)
     text = "".join(json.dumps({"genome": g}) + "\n" for g in genomes)
     out = subprocess.run(cmd, input=text, check=True, capture_output=True, text=True, env=child_env()).stdout
     answers = [json.loads(line) for line in out.splitlines() if line.strip()]
@@ -149,16 +178,20 @@ def serve_once(args, task, genomes, command="serve", extra=()):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cpp", required=True, help="the bench_search program")
-    ap.add_argument("--out", default="build-bench/search", help="results, raw searches, logs and the cache")
+    ap.add_argument("--out", default="", help="results, raw searches, logs and the cache (default "
+                    "build-bench/search, with --early-stopping build-bench/search-es)")
     ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache)")
     ap.add_argument("--tasks", default="sans,minerva,em")
-    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"of {', '.join(ALL_METHODS)}")
-    ap.add_argument("--seeds", type=int, default=20, help="run seeds 1..SEEDS per method and task")
+    ap.add_argument("--methods", default="", help=f"of {', '.join(ALL_METHODS)} (default: "
+                    f"{','.join(DEFAULT_METHODS)}; with --early-stopping {','.join(ES_METHODS)})")
+    ap.add_argument("--seeds", type=int, default=0, help="run seeds 1..SEEDS per method and task "
+                    "(default 20; with --early-stopping 10)")
     ap.add_argument("--peer-seeds", type=int, default=0,
                     help="run seeds 1..K of the Optuna methods (default: SEEDS). Optuna's runs are the slowest "
                          "(TPE's own cost grows with the trials); they are compared unpaired (Mann-Whitney U), "
                          "so fewer of them keep the test valid, with less power")
-    ap.add_argument("--networks", type=int, default=40, help="N: networks per search")
+    ap.add_argument("--networks", type=int, default=0, help="N: networks per search (default 40; with "
+                    "--early-stopping 20: a budget of 20 networks of 9 epochs, 180 epochs of training)")
     ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")
     ap.add_argument("--long-networks", type=int, default=100)
     ap.add_argument("--long-seeds", type=int, default=6)
@@ -167,10 +200,27 @@ def main():
     ap.add_argument("--group", type=int, default=5, help="run seeds per unit")
     ap.add_argument("--repeats", type=int, default=3, help="fresh-seed retrainings of each final best network")
     ap.add_argument("--quick", action="store_true", help="3 seeds, 12 networks, no longer run: for development")
+    ap.add_argument("--early-stopping", action="store_true",
+                    help="the early-stopping study: evolution, evolution_asha, optuna_tpe_hyperband at --epochs E, "
+                         "no longer run; its own --out and page (render_early_stopping.py)")
+    ap.add_argument("--epochs", type=int, default=0,
+                    help="E: epochs per network of the early-stopping study (default 9; ASHA and Hyperband rungs "
+                         "at 1, 3, 9, ... below E)")
     ap.add_argument("--fresh", action="store_true", help="forget finished units (the cache is kept)")
     ap.add_argument("--render", default="", help="then write this page (docs/search.md) and its plots")
     ap.add_argument("--images", default="", help="folder of the page's plots (default: images/ beside the page)")
     args = ap.parse_args()
+    if args.epochs and not args.early_stopping:
+        ap.error("--epochs belongs to --early-stopping (the default benchmark trains the tasks' own epochs)")
+    if args.epochs < 0:
+        ap.error("--epochs must be positive")
+    args.out = args.out or ("build-bench/search-es" if args.early_stopping else "build-bench/search")
+    args.methods = args.methods or ",".join(ES_METHODS if args.early_stopping else DEFAULT_METHODS)
+    args.seeds = args.seeds or (10 if args.early_stopping else 20)
+    args.networks = args.networks or (20 if args.early_stopping else 40)
+    if args.early_stopping:
+        args.epochs = args.epochs or 9
+        args.long_task = ""  # the study has no longer run
     if args.quick:
         args.seeds, args.networks, args.long_task = 3, 12, ""
     if args.peer_seeds <= 0 or args.peer_seeds > args.seeds:
@@ -188,6 +238,8 @@ def main():
     for m in methods:
         if m not in ALL_METHODS:
             ap.error(f"unknown method {m!r}")
+        if m in PRUNED_METHODS and not args.early_stopping:
+            ap.error(f"{m} belongs to --early-stopping")
 
     infos = {t: task_info(args, t) for t in tasks}
     seeds = list(range(1, args.seeds + 1))
@@ -197,14 +249,16 @@ def main():
         pop = infos[t]["evolution_population"]
         for m in methods:
             for g in seed_groups(peer_seeds if m in OPTUNA_METHODS else seeds, args.group):
-                units.append(Unit(t, m, g, args.networks, pop, f"N{args.networks}"))
+                units.append(Unit(t, m, g, args.networks, pop, f"N{args.networks}" +
+                                  (f"E{args.epochs}" if args.early_stopping else "")))
     if args.long_task:
         pop = infos[args.long_task]["evolution_population_long"]
         for m in [m for m in args.long_methods.split(",") if m]:
             for g in seed_groups(list(range(1, args.long_seeds + 1)), args.group):
                 units.append(Unit(args.long_task, m, g, args.long_networks, pop, f"N{args.long_networks}"))
     units.sort(key=lambda u: -u.cost)
-    say(f"search benchmark: {len(units)} units on {args.parallel} lanes, cache {args.cache}")
+    say(f"search benchmark{f' (early stopping, {args.epochs} epochs)' if args.early_stopping else ''}: "
+        f"{len(units)} units on {args.parallel} lanes, cache {args.cache}")
     done = [0]
     results = {}
     with futures.ThreadPoolExecutor(max_workers=args.parallel) as pool:
@@ -247,13 +301,19 @@ def main():
                    if args.long_task else None,
                    "repeats": args.repeats, "quick": args.quick, "methods": methods,
                    "command": " ".join(sys.argv)}
+    if args.early_stopping:
+        reports = {t: infos[t]["settings"].get("report_epochs") for t in tasks}
+        out["meta"].update(mode="early_stopping", epochs=args.epochs, min_resource=ES_MIN_RESOURCE,
+                           reduction_factor=ES_REDUCTION_FACTOR, report_epochs=reports,
+                           max_epochs_total=args.networks * args.epochs)
     path = os.path.join(args.out, "results.json")
     with open(path + ".tmp", "w") as f:
         json.dump(out, f)
     os.replace(path + ".tmp", path)
     say(f"search benchmark: results in {path} ({wall / 60:.1f} min)")
     if args.render:
-        subprocess.run([sys.executable, os.path.join(HERE, "render_search.py"), path, "--out", args.render] +
+        renderer = "render_early_stopping.py" if args.early_stopping else "render_search.py"
+        subprocess.run([sys.executable, os.path.join(HERE, renderer), path, "--out", args.render] +
                        (["--images", args.images] if args.images else []), check=True)
 
 

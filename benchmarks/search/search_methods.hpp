@@ -10,6 +10,11 @@
 //   evolution_old     ablation: evonas 0.1's defaults (the classic preset and
 //                     a CNN space without the convolution requirement)
 //   evolution_rf10    ablation: the defaults with random_fraction = 0.1
+//   evolution_asha    the early-stopping study: `evolution`'s resolved
+//                     settings (population, islands, ...) with the
+//                     library's ASHA stopper (rungs at epochs 1, 3, 9, ...)
+//                     and a budget of networks x epochs epochs of training
+//                     instead of `networks` networks
 //
 // Every method trains with common random numbers (JobSeeds::per_genome).
 #pragma once
@@ -19,6 +24,8 @@
 #include <vector>
 
 #include <evonas/evonas.hpp>
+
+#include "search_tasks.hpp"
 
 namespace evonas::bench {
 
@@ -31,7 +38,7 @@ struct MethodSetup {
 
 /// The method names `bench_search run --method` accepts.
 inline std::vector<std::string> method_names() {
-    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10"};
+    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10", "evolution_asha"};
 }
 
 /// The search space `method` uses for a task of `dims` spatial axes.
@@ -40,9 +47,23 @@ inline SearchSpace method_space(const std::string& method, int dims) {
     return cnn_space(dims);
 }
 
-/// The setup of `method` for a search of `networks` networks with run seed `seed`.
-inline MethodSetup search_method(const std::string& method, std::uint64_t networks, std::uint64_t seed) {
+/// The setup of `method` for a search of `networks` networks of `epochs`
+/// epochs each with run seed `seed`.
+inline MethodSetup search_method(const std::string& method, std::uint64_t networks, std::uint64_t seed, int epochs) {
     MethodSetup m;
+    if (method == "evolution_asha") {
+        // The same search as "evolution" (its defaults resolved for
+        // `networks`), stopping poor networks early, with the same total
+        // training: networks x epochs epochs, however many networks that is.
+        m = search_method("evolution", networks, seed, epochs);
+        auto& evo = m.run.evolution;
+        evo = evo.resolved();
+        evo.stop.max_evaluations = 0;
+        evo.stop.max_resource = static_cast<double>(networks) * epochs;
+        evo.stop.resource_metric = "epochs";
+        evo.early_stopping = study_stopping();
+        return m;
+    }
     auto& evo = m.run.evolution;
     evo.seed = seed;
     evo.job_seeds = JobSeeds::per_genome;
@@ -55,7 +76,7 @@ inline MethodSetup search_method(const std::string& method, std::uint64_t networ
         evo.preset = EvolutionPreset::classic;
     } else if (method == "evolution_rf10") {
         evo.random_fraction = 0.1;
-    } else if (method != "evolution") {
+    } else if (method != "evolution") {  // evolution_asha: above
         throw ConfigError("--method", "unknown method '" + method + "'");
     }
     return m;

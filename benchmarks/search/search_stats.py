@@ -45,14 +45,16 @@ def best_at(networks, budget):
     return curve[-1] if curve else math.nan
 
 
-def best_at_cpu(networks, seconds):
+def best_at_cpu(networks, seconds, missing=math.nan):
     """Best among the networks whose training had ended by `seconds` of CPU
-    (a search that stopped earlier keeps its final best)."""
-    best = math.nan
+    (a search that stopped earlier keeps its final best); `missing` when
+    none was ok by then."""
+    best = missing
     for v, c in zip(best_so_far(networks), cpu_so_far(networks)):
         if c > seconds:
             break
-        best = v
+        if not math.isnan(v):
+            best = v
     return best
 
 
@@ -152,3 +154,57 @@ def median_or_none(values, total):
         return None
     m = padded[(len(padded) - 1) // 2] if len(padded) % 2 else 0.5 * (padded[len(padded) // 2 - 1] + padded[len(padded) // 2])
     return None if math.isinf(m) else m
+
+
+# The early-stopping study (render_early_stopping.py): CPU-seconds to reach
+# a target accuracy, and the speed-up of one method over another as a ratio
+# of median CPU-to-reach with a bootstrap band. A run that never reaches the
+# target counts as infinitely slow, so it is never dropped.
+
+def cpu_to_reach(networks, target):
+    """CPU seconds charged until the best first reaches `target`; inf if never."""
+    hit = time_to_reach(networks, target)
+    return math.inf if hit is None else hit[1]
+
+
+def median_inf(values):
+    """Median of values that may be inf (never reached); nan for none."""
+    v = sorted(values)
+    if not v:
+        return math.nan
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
+def speedup(slow, fast):
+    """Ratio of CPU-to-reach, slow / fast: > 1 when `fast` reaches sooner.
+    A `fast` that never reaches gives 0 (no speed-up shown, whatever `slow`
+    does); a `slow` that never reaches, against a `fast` that does, inf."""
+    if math.isinf(fast) or math.isnan(fast) or math.isnan(slow):
+        return 0.0
+    if math.isinf(slow):
+        return math.inf
+    if fast <= 0:
+        return 1.0 if slow <= 0 else math.inf
+    return slow / fast
+
+
+def bootstrap_speedup(slow, fast, paired, resamples=10000, seed=12345, level=0.95):
+    """(ratio, low, high): speedup(median(slow), median(fast)) with a
+    percentile-bootstrap band over runs (paired: the same resampled run seeds
+    for both, `slow` and `fast` aligned by seed). Values may be inf."""
+    slow, fast = np.asarray(slow, dtype=float), np.asarray(fast, dtype=float)
+    if len(slow) == 0 or len(fast) == 0:
+        return math.nan, math.nan, math.nan
+    if paired and len(slow) != len(fast):
+        raise ValueError("paired speed-up needs runs aligned by seed")
+    point = speedup(median_inf(slow), median_inf(fast))
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, len(slow), size=(resamples, len(slow)))
+    j = i if paired else rng.integers(0, len(fast), size=(resamples, len(fast)))
+    # np.median of rows with inf stays inf (inf + x = inf), never nan.
+    ratios = np.sort([speedup(a, b) for a, b in zip(np.median(slow[i], axis=1), np.median(fast[j], axis=1))])
+    tail = (1 - level) / 2
+    lo = ratios[int(math.floor(tail * resamples))]
+    hi = ratios[min(resamples - 1, int(math.ceil((1 - tail) * resamples)) - 1)]
+    return point, float(lo), float(hi)

@@ -67,8 +67,20 @@ inline lt::Dataset pool2d(const lt::Dataset& d) {
 
 }  // namespace detail
 
-/// Builds task `name`; throws ConfigError for an unknown name.
-inline SearchTask make_task(const std::string& name) {
+/// The stopping of the early-stopping study's evonas searches: the
+/// library's ASHA with rungs at epochs 1, 3, 9, ... (Optuna's
+/// HyperbandPruner on the peer side uses the same rungs).
+inline EarlyStoppingOptions study_stopping() {
+    return {.kind = EarlyStopping::asha, .min_step = 1.0, .eta = 3.0};
+}
+
+/// Builds task `name`; `epochs_override` > 0 replaces the task's epochs per network
+/// (the early-stopping study trains longer). Throws ConfigError for an
+/// unknown name or epochs < 0.
+inline SearchTask make_task(const std::string& name, int epochs_override = 0) {
+    if (epochs_override < 0) {
+        throw ConfigError("--epochs", fmt::format("must be >= 0 (0: the task's own), got {}", epochs_override));
+    }
     namespace ex = evonas::examples;
     SearchTask t;
     t.name = name;
@@ -129,6 +141,13 @@ inline SearchTask make_task(const std::string& name) {
     } else {
         throw ConfigError("--task", fmt::format("unknown task '{}' (sans, minerva or em)", name));
     }
+    if (epochs_override > 0) {
+        t.trainer.epochs = epochs_override;
+        t.settings["epochs"] = epochs_override;
+    }
+    // Staged trainings (the study) validate at the rungs only: ASHA and
+    // Hyperband decide nowhere else, so no other validation is paid for.
+    t.trainer.report_epochs = lt::report_epochs_for(study_stopping(), t.trainer.epochs);
     // The data's own fingerprint: a change of a generator (or of its
     // defaults) changes the task even when no size or seed does.
     evonas::detail::StableHasher h;

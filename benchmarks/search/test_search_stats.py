@@ -72,6 +72,40 @@ check(st.fragility([0.1, 0.5, 0.9, math.nan], [0.4, 0.5, 0.6]) == 0.5, "fragilit
 check(st.time_to_reach(nets, 0.7) == (4, 5.0) and st.time_to_reach(nets, 0.8) is None, "time_to_reach")
 check(st.median_or_none([1, 2], 3) == 2 and st.median_or_none([1], 3) is None, "median with never-reached runs")
 
+# best_at_cpu's value for "nothing trained to the end yet"
+check(math.isnan(st.best_at_cpu(nets, 0.5)) and st.best_at_cpu(nets, 0.5, missing=0.0) == 0.0, "best_at_cpu missing")
+check(st.best_at_cpu(nets, 2.0, missing=0.0) == 0.5, "best_at_cpu missing only before the first ok network")
+# stopped networks use CPU but never score (the study counts full trainings only)
+es = [net(None, cpu=1.0, status="stopped"), net(0.6, cpu=3.0), net(None, cpu=1.0, status="stopped"), net(0.8, cpu=3.0)]
+check(st.best_at_cpu(es, 3.9, missing=0.0) == 0.0 and st.best_at_cpu(es, 4.0) == 0.6, "stopped networks do not score")
+check(st.cpu_to_reach(es, 0.7) == 8.0 and math.isinf(st.cpu_to_reach(es, 0.9)), "cpu_to_reach")
+
+# medians with never-reached (inf) runs
+check(st.median_inf([3, math.inf, 1]) == 3 and math.isinf(st.median_inf([1, math.inf])), "median_inf")
+check(st.median_inf([1, 2, 3, 5]) == 2.5 and math.isnan(st.median_inf([])), "median_inf even / empty")
+
+# speed-up: slow / fast; a fast method that never reaches shows none
+check(st.speedup(10.0, 4.0) == 2.5 and st.speedup(math.inf, 4.0) == math.inf, "speedup")
+check(st.speedup(10.0, math.inf) == 0.0 and st.speedup(math.inf, math.inf) == 0.0, "speedup when fast never reaches")
+slow = [20.0, 22.0, 18.0, 25.0, 21.0, 19.0, 23.0, 20.0, 24.0, 22.0]
+fast = [v / 4 for v in slow]
+b = st.bootstrap_speedup(slow, fast, paired=True)
+check(b == (4.0, 4.0, 4.0), f"paired speed-up of an exact 4x is 4 in every resample {b}")
+b = st.bootstrap_speedup(slow, fast, paired=False)
+check(abs(b[0] - 4.0) < 1e-12 and 2.0 < b[1] < 4.0 < b[2] < 8.0, f"unpaired speed-up band brackets 4 {b}")
+check(b == st.bootstrap_speedup(slow, fast, paired=False), "speed-up bootstrap is deterministic")
+b = st.bootstrap_speedup(slow, [math.inf] * 10, paired=True)
+check(b == (0.0, 0.0, 0.0), f"never reached: no speed-up {b}")
+b = st.bootstrap_speedup([math.inf] * 6 + slow[:4], fast[:10], paired=True)
+check(b[0] == math.inf and b[2] == math.inf and b[1] >= 1.0, f"slow mostly never reaches {b}")
+mixed = st.bootstrap_speedup(slow, fast[:5] + [math.inf] * 5, paired=True)
+check(mixed[1] == 0.0 and mixed[1] <= mixed[0] <= mixed[2], f"half never reached: band reaches 0 {mixed}")
+try:
+    st.bootstrap_speedup(slow, fast[:3], paired=True)
+    check(False, "paired speed-up with unaligned runs must raise")
+except ValueError:
+    pass
+
 if failures:
     print("search_stats: FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)

@@ -85,7 +85,7 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
         ->check(CLI::IsMember({"regularized", "classic"}))->group(g);
     app.add_option("--early-stopping", o.early_stopping,
                    "stop poor networks before their last epoch: asha (successive halving), median, or none; "
-                   "each network is scored on the validation data after every epoch")
+                   "networks are scored on the validation data after each rung's epoch (asha) or every epoch (median)")
         ->check(CLI::IsMember({"none", "asha", "median"}))->capture_default_str()->group(g);
     app.add_option("--eta", o.eta, "asha: keep the top 1/eta of the networks at each rung (epochs min-epoch * eta^k)")
         ->check(CLI::Range(2.0, 100.0))->capture_default_str()->group(g);
@@ -260,6 +260,14 @@ inline std::optional<nlohmann::json> lineage_record(const std::filesystem::path&
 inline libtorch::TrainerOptions trainer_options(const CommonOptions& o, libtorch::TrainerOptions base = {}) {
     base.epochs = o.epochs;
     base.report_every_steps = o.report_every;
+    // ASHA decides at its rungs only: validate there, not after every epoch.
+    if (o.report_every == 0) {
+        base.report_epochs = libtorch::report_epochs_for(
+            {.kind = early_stopping_from_string(o.early_stopping).value_or(EarlyStopping::none),
+             .min_step = o.min_epoch,
+             .eta = o.eta},
+            o.epochs);
+    }
     base.time_budget_seconds = 0.0;
     base.intra_op_threads = o.threads_per_worker;
     base.device = o.device;

@@ -267,6 +267,75 @@ TEST_CASE("report_every_steps reports within epochs, at fractional epochs", "[li
                       Catch::Matchers::Contains("TrainerOptions.report_every_steps"));
 }
 
+TEST_CASE("report_epochs validates and reports after the listed epochs only", "[libtorch][trainer][early-stopping]") {
+    const auto space = evonas::cnn_space(2);
+    const auto genome = evonas::parse_genome("conv(k=3,f=8) pool(k=2,s=2) | dense(u=32)", space);
+    lt::CnnTrainer every(space, quadrant_images(120, 1), {.epochs = 5, .batch_size = 16, .learning_rate = 0.05});
+    lt::CnnTrainer rungs(space, quadrant_images(120, 1),
+                         {.epochs = 5, .report_epochs = {1, 3, 5}, .batch_size = 16, .learning_rate = 0.05});
+    auto ctx = job(21);
+    std::vector<std::pair<double, double>> all, some;
+    ctx.reporter = [&all](double step, double value) {
+        all.emplace_back(step, value);
+        return evonas::Decision::keep_training;
+    };
+    const auto full = every.evaluate(genome, ctx);
+    ctx.reporter = [&some](double step, double value) {
+        some.emplace_back(step, value);
+        return evonas::Decision::keep_training;
+    };
+    const auto listed = rungs.evaluate(genome, ctx);
+    REQUIRE(full.ok());
+    REQUIRE(listed.ok());
+    CHECK(listed.score == full.score);  // fewer validation passes, the same training
+    REQUIRE(all.size() == 4);           // after epochs 1-4 (not the last)
+    REQUIRE(some.size() == 2);          // after 1 and 3 (5 is the last: the final score)
+    CHECK(some[0] == all[0]);
+    CHECK(some[1] == all[2]);
+    // Stopped at epoch 3, the network is scored by that report's pass.
+    ctx.reporter = [](double step, double) { return step >= 3 ? evonas::Decision::stop : evonas::Decision::keep_training; };
+    const auto stopped = rungs.evaluate(genome, ctx);
+    REQUIRE(stopped.ok());
+    CHECK(*stopped.metric("epochs") == 3.0);
+    CHECK(stopped.score == all[2].second);
+    CHECK_THROWS_WITH(lt::CnnTrainer(space, quadrant_images(40, 1), {.report_epochs = {0}}),
+                      Catch::Matchers::Contains("TrainerOptions.report_epochs"));
+    CHECK_THROWS_WITH(lt::CnnTrainer(space, quadrant_images(40, 1), {.report_every_steps = 2, .report_epochs = {1}}),
+                      Catch::Matchers::Contains("cannot be combined"));
+}
+
+TEST_CASE("report_epochs_for: the whole epochs at or after each ASHA rung", "[libtorch][trainer][early-stopping]") {
+    using evonas::EarlyStopping;
+    const auto asha = [](double min_step, double eta) {
+        return evonas::EarlyStoppingOptions{.kind = EarlyStopping::asha, .min_step = min_step, .eta = eta};
+    };
+    CHECK(lt::report_epochs_for(asha(1, 3), 9) == std::vector<int>{1, 3});
+    CHECK(lt::report_epochs_for(asha(1, 3), 10) == std::vector<int>{1, 3, 9});
+    CHECK(lt::report_epochs_for(asha(1, 2), 9) == std::vector<int>{1, 2, 4, 8});
+    CHECK(lt::report_epochs_for(asha(0.25, 3), 8) == std::vector<int>{1, 3, 7});  // 0.25 and 0.75 -> 1, 2.25 -> 3
+    CHECK(lt::report_epochs_for(asha(0.1, 3), 4) == std::vector<int>{1, 3});       // 0.9 -> 1, 2.7 -> 3
+    CHECK(lt::report_epochs_for(asha(2, 3), 2).empty());  // the only rung is the last epoch: the final score
+    CHECK(lt::report_epochs_for(asha(1, 3), 0).empty());  // epochs from each genome: every epoch
+    CHECK(lt::report_epochs_for({.kind = EarlyStopping::median}, 9).empty());
+    CHECK(lt::report_epochs_for({}, 9).empty());
+    // Every rung an ASHA stopper has before the last epoch (20) is reported at
+    // the first whole epoch at or after it.
+    for (const double eta : {2.0, 3.0, 4.0}) {
+        for (const double min_step : {0.3, 1.0, 1.5}) {
+            const auto at = lt::report_epochs_for(asha(min_step, eta), 20);
+            const evonas::AshaStopper stopper(min_step, eta);
+            std::size_t i = 0;
+            for (int k = 0; std::ceil(stopper.rung_step(k) - 1e-9) < 20; ++k) {
+                const double rung = stopper.rung_step(k);
+                while (i < at.size() && at[i] < rung - 1e-9) ++i;
+                INFO("eta " << eta << " min_step " << min_step << " rung " << rung);
+                REQUIRE(i < at.size());
+                CHECK(at[i] < rung + 1.0);  // within a whole epoch of it
+            }
+        }
+    }
+}
+
 TEST_CASE("check() repairs or rejects before dispatch; evaluate() rejects what does not fit", "[libtorch][trainer][check]") {
     const auto space = evonas::cnn_space(2);
     lt::CnnTrainer trainer(space, quadrant_images(40, 7), {.limits = {.max_params = 50'000}});

@@ -345,12 +345,22 @@ private:
         // stopper (only when the run has one: the validation pass costs
         // time), after each epoch but the last or every report_every_steps
         // batches. Stopped, the network is scored as it is now, below.
+        // A network stopped here is scored by this same pass (kept in
+        // `stopped_eval`): the weights have not changed since.
+        std::optional<Evaluation> stopped_eval;
         const auto report_now = [&](double at) {
             const auto v = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
             net->train();
             const double value = options_.metric == ScoreMetric::accuracy ? v.accuracy : v.balanced_accuracy;
-            if (std::isfinite(v.loss) && ctx.report(at, value) == Decision::stop) stop_reason = "early stopping";
+            if (std::isfinite(v.loss) && ctx.report(at, value) == Decision::stop) {
+                stop_reason = "early stopping";
+                stopped_eval = v;
+            }
             return !stop_reason.empty();
+        };
+        const auto reports_after = [&](int epoch) {
+            const auto& at = options_.report_epochs;
+            return at.empty() || std::find(at.begin(), at.end(), epoch) != at.end();
         };
         const auto every = ctx.wants_reports() ? options_.report_every_steps : std::int64_t{0};
         for (int epoch = 0; epoch < hp.epochs && stop_reason.empty() && !timed_out; ++epoch) {
@@ -423,7 +433,8 @@ private:
                 const bool last = epoch + 1 == hp.epochs && b + 1 == batches_per_epoch;
                 if (every > 0 && steps % every == 0 && !last && report_now(epochs_done)) break;
             }
-            if (ctx.wants_reports() && every == 0 && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs) {
+            if (ctx.wants_reports() && every == 0 && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs &&
+                reports_after(epoch + 1)) {
                 report_now(static_cast<double>(epoch + 1));
             }
         }
@@ -434,7 +445,8 @@ private:
                 "stopped after {} steps ({:.3g} epochs, {:.3g} s): the job's deadline passed or the run stopped",
                 steps, epochs_done, std::chrono::duration<double>(*trained - started).count())));
         }
-        const auto e = evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
+        const auto e = stopped_eval ? *stopped_eval
+                                    : evaluate_network(net, data_->validation, options_.eval_batch_size, options_.precision);
         if (!std::isfinite(e.loss)) {
             return finish_metrics(Fitness::failed(fmt::format("the validation loss is {}", e.loss)));
         }

@@ -2,13 +2,16 @@
 // with messages that name the field.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include <evonas/engine/stopper.hpp>
 #include <evonas/error.hpp>
 #include <evonas/genome/cnn_layer.hpp>
 #include <evonas/libtorch/device.hpp>
@@ -40,6 +43,11 @@ struct TrainerOptions {
     /// Early stopping: validate and report every this many batches, the
     /// step being the epochs done (fractional); 0: after each epoch.
     std::int64_t report_every_steps = 0;
+    /// Early stopping: validate and report only after these epochs (e.g.
+    /// the ASHA rungs 1, 3): a validation pass can cost as much as an
+    /// epoch of training, and a stopper decides at its rungs only. Empty:
+    /// after every epoch. Not with report_every_steps.
+    std::vector<int> report_epochs{};
     // ---- hyper-parameters
     std::int64_t batch_size = 0;       ///< 0: gene "bs" [64]; clamped to the training set's size
     double learning_rate = 0.0;        ///< 0: gene "lr" [0.01]
@@ -71,6 +79,13 @@ struct TrainerOptions {
         }
         if (max_steps < 0) fail("max_steps", fmt::format("must be >= 0, got {}", max_steps));
         if (report_every_steps < 0) fail("report_every_steps", fmt::format("must be >= 0, got {}", report_every_steps));
+        for (const int e : report_epochs) {
+            if (e < 1) fail("report_epochs", fmt::format("epochs must be >= 1, got {}", e));
+        }
+        if (!report_epochs.empty() && report_every_steps > 0) {
+            fail("report_epochs", "cannot be combined with report_every_steps (reports either after given epochs or "
+                                  "every k batches)");
+        }
         if (batch_size < 0) fail("batch_size", fmt::format("must be >= 0, got {}", batch_size));
         if (!(learning_rate >= 0.0) || std::isinf(learning_rate)) {
             fail("learning_rate", fmt::format("must be a finite number >= 0, got {}", learning_rate));
@@ -90,5 +105,23 @@ struct TrainerOptions {
         if (limits.max_params < 0 || !(limits.max_flops >= 0.0)) fail("limits", "limits must be >= 0");
     }
 };
+
+/// The epochs after which a trainer must validate and report so that the
+/// run's stopper sees every decision it makes, for TrainerOptions::
+/// report_epochs: for ASHA the rungs min_step * eta^k below `epochs`
+/// (rounded up to whole epochs: a report at or after a rung records it);
+/// empty (every epoch) for the median rule, which compares at every step,
+/// and when `epochs` is 0 (taken from each genome). Nothing for no stopper.
+inline std::vector<int> report_epochs_for(const EarlyStoppingOptions& stopping, int epochs) {
+    std::vector<int> out;
+    if (stopping.kind != EarlyStopping::asha || epochs <= 0 || !(stopping.min_step > 0.0) || !(stopping.eta > 1.0)) {
+        return out;
+    }
+    for (double step = stopping.min_step; step < epochs; step *= stopping.eta) {
+        const int e = static_cast<int>(std::ceil(step - 1e-9));  // a rung of 3.0000000001 is epoch 3
+        if (e < epochs && (out.empty() || out.back() != e)) out.push_back(e);
+    }
+    return out;
+}
 
 }  // namespace evonas::libtorch
