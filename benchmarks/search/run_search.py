@@ -124,9 +124,19 @@ def read_lines(path):
     return out
 
 
+def unit_seconds(args, unit):
+    """Wall seconds the unit's searches took when they ran (None if unknown)."""
+    try:
+        with open(os.path.join(args.out, "logs", unit.name + ".seconds")) as f:
+            return float(f.read())
+    except (OSError, ValueError):
+        return None
+
+
 def run_unit(unit, args, done_counter, total):
     path = os.path.join(args.out, "raw", unit.name + ".jsonl")
     if len(read_lines(path)) == len(unit.seeds):
+        args.resumed += 1
         return read_lines(path)
     tmp = path + ".tmp"
     log = os.path.join(args.out, "logs", unit.name + ".log")
@@ -136,6 +146,8 @@ def run_unit(unit, args, done_counter, total):
     if rc != 0:
         raise RuntimeError(f"unit {unit.name} failed with exit status {rc}; see {log}")
     os.replace(tmp, path)
+    with open(os.path.join(args.out, "logs", unit.name + ".seconds"), "w") as f:
+        f.write(f"{time.monotonic() - t0:.1f}\n")
     lines = read_lines(path)
     if len(lines) != len(unit.seeds):
         raise RuntimeError(f"unit {unit.name} wrote {len(lines)} searches, expected {len(unit.seeds)}")
@@ -228,6 +240,7 @@ def main():
     args.cpp = os.path.abspath(args.cpp)
     args.cache = os.path.abspath(args.cache or os.path.join(args.out, "cache"))
     args.started = time.monotonic()
+    args.resumed = 0  # units whose searches an earlier invocation ran
     if args.fresh:
         for sub in ("raw", "logs", "info"):
             shutil.rmtree(os.path.join(args.out, sub), ignore_errors=True)
@@ -294,7 +307,9 @@ def main():
     except OSError:
         pass
     out["meta"] = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                   "wall_seconds": wall, "cores": os.cpu_count(), "cpu": cpu_model, "machine": platform.platform(),
+                   "wall_seconds": wall, "units": len(units), "units_resumed": args.resumed,
+                   "unit_seconds": sum(unit_seconds(args, u) or 0.0 for u in units),
+                   "units_timed": sum(1 for u in units if unit_seconds(args, u) is not None), "cores": os.cpu_count(), "cpu": cpu_model, "machine": platform.platform(),
                    "parallel": args.parallel, "seeds": args.seeds, "peer_seeds": args.peer_seeds,
                    "networks": args.networks,
                    "long": {"task": args.long_task, "networks": args.long_networks, "seeds": args.long_seeds}
