@@ -145,34 +145,28 @@ if want trainer; then
     step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --rounds 7
   else skipped bench_trainer "bench_trainer was not built (no LibTorch) or $py has no torch"; fi
 fi
-if want search; then
+# The search benchmark and its early-stopping study: part name, its page, its
+# folder, extra arguments of run_search.py (its mode among them).
+run_search_part() {
+  local part=$1 page=$2 folder=$3
+  shift 3
   if ! have bench_search; then
-    skipped search "bench_search was not built (needs LibTorch and CLI11)"
+    skipped "$part" "bench_search was not built (needs LibTorch and CLI11)"
   elif ! $py -c 'import optuna, scipy, numpy, matplotlib' 2>/dev/null; then
-    skipped search "optuna, scipy, numpy or matplotlib is missing for $py (Debian: python3-optuna python3-matplotlib)"
+    skipped "$part" "optuna, scipy, numpy or matplotlib is missing for $py (Debian: python3-optuna python3-matplotlib)"
   else
-    # Its own page (docs/search.md); the summary goes into bench-results.json too.
-    render=()
-    [ "${EVONAS_BENCH_RENDER:-1}" = 0 ] || render=(--render docs/search.md)
-    # shellcheck disable=SC2086 # several arguments
-    step search $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" \
-      --out "$build/search" "${render[@]}" $search_args
+    local render=()
+    [ "${EVONAS_BENCH_RENDER:-1}" = 0 ] || render=(--render "$page")
+    step "$part" $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" \
+      --out "$build/$folder" "${render[@]}" "$@"
   fi
-fi
-if want search_es; then
-  if ! have bench_search; then
-    skipped search_es "bench_search was not built (needs LibTorch and CLI11)"
-  elif ! $py -c 'import optuna, scipy, numpy, matplotlib' 2>/dev/null; then
-    skipped search_es "optuna, scipy, numpy or matplotlib is missing for $py (Debian: python3-optuna python3-matplotlib)"
-  else
-    # Its own page (docs/search-early-stopping.md), its own folder and cache (9 epochs: other cache keys).
-    render=()
-    [ "${EVONAS_BENCH_RENDER:-1}" = 0 ] || render=(--render docs/search-early-stopping.md)
-    # shellcheck disable=SC2086 # several arguments
-    step search_es $py benchmarks/search/run_search.py --cpp "$build/benchmarks/bench_search" --early-stopping \
-      --out "$build/search-es" "${render[@]}" $search_es_args
-  fi
-fi
+}
+# Its own page (docs/search.md); the summary goes into bench-results.json too.
+# shellcheck disable=SC2086 # several arguments
+want search && run_search_part search docs/search.md search $search_args
+# Its own page, folder and cache (9 epochs: other cache keys).
+# shellcheck disable=SC2086 # several arguments
+want search_es && run_search_part search_es docs/search-early-stopping.md search-es --early-stopping $search_es_args
 uptime >"$out/load-after.txt"
 
 $py scripts/render_benchmarks.py collect "$out" --seconds "$(( $(date +%s) - started ))" \

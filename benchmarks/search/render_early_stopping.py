@@ -130,19 +130,11 @@ def family(tasks):
                 if m not in groups:
                     continue
                 y_by_seed = {s["seed"]: score_at(s, frac * b) for s in groups[m]}
-                paired = m == PLAIN  # the same run seed: the same first random genomes
-                if paired:
-                    seeds = sorted(set(x_by_seed) & set(y_by_seed))
-                    x, y = [x_by_seed[k] for k in seeds], [y_by_seed[k] for k in seeds]
-                else:
-                    x, y = list(x_by_seed.values()), list(y_by_seed.values())
-                c = st.compare(x, y, paired)
-                c.update(task=task, fraction=frac, cpu=frac * b, opponent=m, paired=paired, n_x=len(x), n_y=len(y))
+                # Evolution without stopping: the same run seed, the same first random genomes.
+                c = st.compare_runs(x_by_seed, y_by_seed, paired=m == PLAIN)
+                c.update(task=task, fraction=frac, cpu=frac * b, opponent=m)
                 rows.append(c)
-    for r, p in zip(rows, st.holm([r["p"] for r in rows])):
-        r["p_holm"] = p
-        r["verdict"] = st.verdict(r, p)
-    return rows
+    return st.add_verdicts(rows)
 
 
 def sentence(r, titles):

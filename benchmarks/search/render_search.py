@@ -102,20 +102,10 @@ def family(tasks_data, which):
                 if m in (SUBJECT, "seeded"):
                     continue
                 y_by_seed = {s["seed"]: st.best_at(s["networks"], b) for s in searches}
-                paired = is_evonas(m)
-                if paired:
-                    seeds = sorted(set(x_by_seed) & set(y_by_seed))
-                    x, y = [x_by_seed[k] for k in seeds], [y_by_seed[k] for k in seeds]
-                else:
-                    x, y = list(x_by_seed.values()), list(y_by_seed.values())
-                c = st.compare(x, y, paired)
-                c.update(task=task, budget=b, opponent=m, paired=paired, n_x=len(x), n_y=len(y))
+                c = st.compare_runs(x_by_seed, y_by_seed, paired=is_evonas(m))
+                c.update(task=task, budget=b, opponent=m)
                 rows.append(c)
-    adjusted = st.holm([r["p"] for r in rows])
-    for r, p in zip(rows, adjusted):
-        r["p_holm"] = p
-        r["verdict"] = st.verdict(r, p)
-    return rows
+    return st.add_verdicts(rows)
 
 
 def sentence(r, titles):

@@ -118,6 +118,29 @@ def compare(x, y, paired):
     return {"a12": effect, "direction": direction, "p": one_sided_p(x, y, paired, direction)}
 
 
+def compare_runs(x_by_seed, y_by_seed, paired):
+    """compare() of two methods' runs given as {run seed: value}: paired on
+    the seeds both have (the same run seed, the same first random genomes),
+    else all runs of each, unpaired. Adds n_x and n_y."""
+    if paired:
+        seeds = sorted(set(x_by_seed) & set(y_by_seed))
+        x, y = [x_by_seed[k] for k in seeds], [y_by_seed[k] for k in seeds]
+    else:
+        x, y = list(x_by_seed.values()), list(y_by_seed.values())
+    c = compare(x, y, paired)
+    c.update(paired=paired, n_x=len(x), n_y=len(y))
+    return c
+
+
+def add_verdicts(rows):
+    """Holm-adjusts the family's one-sided p values in place ("p_holm") and
+    gives each comparison its verdict; returns the rows."""
+    for r, p in zip(rows, holm([r["p"] for r in rows])):
+        r["p_holm"] = p
+        r["verdict"] = verdict(r, p)
+    return rows
+
+
 def verdict(comparison, adjusted_p):
     """'beats', 'loses' or 'none' by the benchmark's rule."""
     a = comparison["a12"]

@@ -106,6 +106,19 @@ try:
 except ValueError:
     pass
 
+# compare_runs pairs on the seeds both methods have; unpaired takes all runs
+better = {k: 0.8 + 0.01 * k for k in range(1, 13)}
+worse = {k: 0.5 + 0.01 * k for k in range(1, 11)}
+c = st.compare_runs(better, worse, paired=True)
+check(c["paired"] and c["n_x"] == 10 and c["n_y"] == 10 and c["a12"] > 0.9, f"compare_runs paired {c}")
+check(c == {**st.compare([better[k] for k in range(1, 11)], [worse[k] for k in range(1, 11)], True),
+            "paired": True, "n_x": 10, "n_y": 10}, "compare_runs paired = compare on the common seeds")
+u = st.compare_runs(better, worse, paired=False)
+check(not u["paired"] and u["n_x"] == 12 and u["n_y"] == 10, f"compare_runs unpaired {u}")
+rows = st.add_verdicts([dict(c), {"a12": 0.5, "direction": "greater", "p": 0.5}])
+check(rows[0]["p_holm"] == st.holm([c["p"], 0.5])[0] and rows[1]["p_holm"] == 0.5, f"add_verdicts Holm {rows}")
+check(rows[0]["verdict"] == "beats" and rows[1]["verdict"] == "none", f"add_verdicts verdicts {rows}")
+
 if failures:
     print("search_stats: FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)
