@@ -31,12 +31,18 @@
 #             networks' budget on three tasks; writes
 #             docs/search-early-stopping.md and its plots (same needs as
 #             search)
+#   search_mo the multi-objective study (run_search.py --multi-objective):
+#             evonas with accuracy and parameter count as objectives vs
+#             Optuna's NSGA-II, hypervolume, 9 epochs per network, 10 seeds
+#             x 40 networks on SANS and MINERvA; writes
+#             docs/search-multi-objective.md and its plots (same needs)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
 # EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SEARCH (extra arguments
 # of benchmarks/search/run_search.py, e.g. "--quick"),
 # EVONAS_BENCH_SEARCH_ES (extra arguments of run_search.py --early-stopping,
-# e.g. "--quick" or "--peer-seeds 5"),
+# e.g. "--quick" or "--peer-seeds 5"), EVONAS_BENCH_SEARCH_MO (the same for
+# --multi-objective),
 # EVONAS_BENCH_JOBS (parallel build jobs, default 2),
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
@@ -49,10 +55,11 @@ cd "$root"
 py=/usr/bin/python3
 build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search search_es}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search search_es search_mo}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
 search_args=${EVONAS_BENCH_SEARCH:-}
 search_es_args=${EVONAS_BENCH_SEARCH_ES:-}
+search_mo_args=${EVONAS_BENCH_SEARCH_MO:-}
 started=$(date +%s)
 
 if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
@@ -70,10 +77,10 @@ want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 targets=()
 for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
           persistence:bench_persistence persistence:bench_mpi trainer:bench_trainer search:bench_search \
-          search_es:bench_search; do
+          search_es:bench_search search_mo:bench_search; do
   t=${pt#*:}
   want "${pt%%:*}" || continue
-  case " ${targets[*]} " in *" $t "*) continue ;; esac  # bench_search: search and search_es
+  case " ${targets[*]} " in *" $t "*) continue ;; esac  # bench_search: search, search_es and search_mo
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
 done
 if [ ${#targets[@]} -gt 0 ]; then
@@ -167,6 +174,8 @@ want search && run_search_part search docs/search.md search $search_args
 # Its own page, folder and cache (9 epochs: other cache keys).
 # shellcheck disable=SC2086 # several arguments
 want search_es && run_search_part search_es docs/search-early-stopping.md search-es --early-stopping $search_es_args
+# shellcheck disable=SC2086 # several arguments
+want search_mo && run_search_part search_mo docs/search-multi-objective.md search-mo --multi-objective $search_mo_args
 uptime >"$out/load-after.txt"
 
 $py scripts/render_benchmarks.py collect "$out" --seconds "$(( $(date +%s) - started ))" \

@@ -13,6 +13,10 @@ RUN_DIR/plots/ unless --out says otherwise:
   lineage.png   the ancestry of the best network: every ancestor's score
                 over time, edges from parents to children, labelled with
                 the operation that made each child
+  front.png     multi-objective runs only (RUN_DIR/pareto.json): every
+                trained network on the first two objectives (coloured by
+                when it finished) with the Pareto front, and the front's
+                hypervolume over time (the lineage's "front" lines)
 
 Needs matplotlib (Debian: python3-matplotlib). Exit status 0 on success,
 2 for a bad run directory, 3 when matplotlib is missing.
@@ -176,8 +180,73 @@ def main():
     fig.savefig(os.path.join(out, "lineage.png"), dpi=110)
     plt.close(fig)
 
-    print(f"plot_run: wrote scores.png, workers.png and lineage.png to {out}")
+    written = ["scores.png", "workers.png", "lineage.png"]
+    if plot_front(plt, args.run_dir, jobs, out):
+        written.append("front.png")
+    print(f"plot_run: wrote {', '.join(written)} to {out}")
     return 0
+
+
+def objective_value(job, name):
+    fitness = job["fitness"]
+    if name in ("score", "accuracy"):
+        return fitness.get("score")
+    return (fitness.get("metrics") or {}).get(name)
+
+
+def plot_front(plt, run_dir, jobs, out):
+    """front.png for a multi-objective run; False when the run has no front."""
+    path = os.path.join(run_dir, "pareto.json")
+    if not os.path.isfile(path):
+        return False
+    with open(path) as f:
+        pareto = json.load(f)
+    objectives = pareto.get("objectives", [])
+    if len(objectives) < 2:
+        return False
+    (x_name, x_dir), (y_name, y_dir) = [(o["name"], o["direction"]) for o in objectives[1::-1]]
+    fronts = []
+    with open(os.path.join(run_dir, "lineage.jsonl")) as f:
+        for line in f:
+            try:
+                j = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if j.get("type") == "front" and j.get("hypervolume") is not None:
+                fronts.append((j["time"], j["hypervolume"]))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5))
+    pts = [(objective_value(j, x_name), objective_value(j, y_name), j["end"]) for j in jobs
+           if j["fitness"]["status"] == "ok"]
+    pts = [p for p in pts if p[0] is not None and p[1] is not None]
+    if pts:
+        sc = ax1.scatter([p[0] for p in pts], [p[1] for p in pts], c=[p[2] for p in pts], cmap="viridis", s=16,
+                         alpha=0.8)
+        fig.colorbar(sc, ax=ax1, label="finished at (s)")
+    front = sorted((item["objectives"].get(x_name), item["objectives"].get(y_name)) for item in pareto["front"])
+    front = [p for p in front if p[0] is not None and p[1] is not None]
+    if front:
+        ax1.step([p[0] for p in front], [p[1] for p in front], where="post" if x_dir == "min" else "pre",
+                 color="red", linewidth=1.5)
+        ax1.scatter([p[0] for p in front], [p[1] for p in front], color="red", s=30, label="Pareto front", zorder=3)
+    if x_name in ("params", "flops", "mflops") and pts and min(p[0] for p in pts) > 0:
+        ax1.set_xscale("log")
+    ax1.set_xlabel(f"{x_name} ({x_dir})")
+    ax1.set_ylabel(f"{y_name} ({y_dir})")
+    ax1.set_title(f"{len(pts)} networks, {len(front)} on the front", fontsize=10)
+    ax1.legend(loc="lower right", fontsize=8)
+    ax1.grid(alpha=0.3)
+    if fronts:
+        ax2.step([t for t, _ in fronts], [h for _, h in fronts], where="post", color="black")
+        ax2.set_title(f"hypervolume: {fronts[-1][1]:.4g}", fontsize=10)
+    else:
+        ax2.text(0.5, 0.5, "no hypervolume (no reference point)", ha="center", transform=ax2.transAxes)
+    ax2.set_xlabel("time since the start of the run (s)")
+    ax2.set_ylabel("hypervolume of the front")
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "front.png"), dpi=110)
+    plt.close(fig)
+    return True
 
 
 if __name__ == "__main__":

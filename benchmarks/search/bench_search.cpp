@@ -294,6 +294,7 @@ public:
                {"val", f.ok() && !stopped ? json(f.score) : json(nullptr)},
                {"epochs", f.metric("epochs").value_or(0.0)},
                {"cpu", f.metric("cpu_seconds").value_or(0.0)},
+               {"params", f.metric("params").value_or(0.0)},
                {"op", r.job.op.substr(0, r.job.op.find(':'))},
                {"hash", fmt::format("{:016x}", r.job.hash)}};
         if (stopped) n["val_at_stop"] = f.score;
@@ -355,6 +356,15 @@ json run_search(const bench::SearchTask& task, Evaluator& evaluator, const std::
              {"wall_seconds", wall},
              {"stop_reason", result.stop_reason}};
     if (setup.run.evolution.stop.max_resource > 0) out["max_epochs_total"] = setup.run.evolution.stop.max_resource;
+    if (!result.pareto_front.empty()) {  // multi-objective methods: the run's own front
+        json front = json::array();
+        for (const auto& m : result.pareto_front) {
+            front.push_back({{"val", m.score}, {"params", m.fitness.metric("params").value_or(0.0)},
+                             {"hash", fmt::format("{:016x}", m.hash)}});
+        }
+        out["front"] = std::move(front);
+        out["hypervolume"] = result.hypervolume;
+    }
     if (recorder->best_) {
         out["best_genome"] = evonas::to_text(recorder->best_->first, space);
         out["best_val"] = recorder->best_->second;

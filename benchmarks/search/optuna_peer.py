@@ -30,6 +30,8 @@ divergence, safety timeout) uses the budget and is told as FAIL.
         --sampler tpe --seeds 1-5 --networks 40 --startup 16 [--cache DIR]
     /usr/bin/python3 optuna_peer.py --cpp ... --task sans --sampler tpe --pruner hyperband --epochs 9 \\
         --seeds 1-10 --networks 40 --startup 10
+    /usr/bin/python3 optuna_peer.py --cpp ... --task sans --sampler nsga2 --objectives accuracy,params \\
+        --epochs 9 --seeds 1-10 --networks 40 --population 10
     /usr/bin/python3 optuna_peer.py --cpp ... --task sans --check-parity 500
 
 --epochs E (the early-stopping study, README.md) trains every network E
@@ -41,6 +43,26 @@ its validation accuracy at each report epoch below E is reported, and a
 pruned trial is charged the CPU seconds up to that rung. The budget is then
 N*E epochs of training (pruned networks count the epochs they trained), as
 evonas's ASHA searches get; each record carries its epochs.
+
+--sampler nsga2 (the multi-objective study, README.md) is Optuna's
+NSGAIISampler, seeded with the run seed, with --population P (default 10:
+evonas's population for a 40-network budget, so 4 generations; Optuna's
+default of 50 would leave a 40-network search in its random first
+generation) and Optuna's other defaults, in a study of two objectives
+(--objectives accuracy,params, which it needs): validation accuracy
+(maximize) and the network's parameter count (minimize), told to Optuna as
+log10(params) (--params-scale log10, as evonas's evolution_mo takes it and
+as the study's hypervolume measures it; NSGA-II's ranks do not depend on the
+scale, its crowding distance does). Rejected genomes are PRUNED and do not
+use the budget, failed trainings use it and are FAIL, as above; neither
+joins an NSGA-II generation (Optuna fills a generation with COMPLETE trials
+only). Optuna's NSGA-II crosses over and mutates only the parameters that
+every completed trial has (its intersection search space: the layer counts,
+the types of layer slots every network has, the global genes); it draws the
+others, which exist only for some layer counts and types, at random: that is
+Optuna's own handling of a define-by-run space, left as it is. Each search's
+line then also has "objectives" and "front", the non-dominated (accuracy,
+params) points of its networks trained to the end.
 
 --check-parity N asks N random trials and has `bench_search parse` read
 each genome text back: every one must be in evonas's space and print as the
@@ -61,6 +83,7 @@ import time
 import optuna
 
 IGNORED_GLOBALS = {"epochs"}  # the benchmark's trainer trains fixed epochs
+OBJECTIVES = {"accuracy": "maximize", "params": "minimize"}  # what --objectives may name
 
 
 def parse_seeds(text):
@@ -214,7 +237,7 @@ def train_pruned(server, trial, genome, prune):
             trial.report(val, epoch)
             if trial.should_prune():
                 return answer, {"status": "stopped", "val": None, "val_at_stop": val, "epochs": epoch, "cpu": cpu,
-                                "op": "optuna", "hash": answer["hash"]}
+                                "params": answer.get("params"), "op": "optuna", "hash": answer["hash"]}
         if answer["status"] != "stopped":
             break  # trained to the end, or failed
         reached = int(answer.get("epochs", reported))
@@ -222,16 +245,49 @@ def train_pruned(server, trial, genome, prune):
             raise RuntimeError(f"bench_search serve answered 'stopped' at epoch {reached} of {epochs}")
         until = next_rung(reached, prune["min_resource"], prune["reduction_factor"], epochs)
     record = {"status": answer["status"], "val": answer.get("val"), "epochs": answer.get("epochs", epochs),
-              "cpu": answer["cpu"], "op": "optuna", "hash": answer["hash"]}
+              "cpu": answer["cpu"], "params": answer.get("params"), "op": "optuna", "hash": answer["hash"]}
     return answer, record
 
 
-def run_search(server, space, task, sampler_name, seed, networks, startup, prune=None, epochs=0):
+def objective_values(answer, objectives, params_scale):
+    """What Optuna is told for a network trained to the end: its validation
+    accuracy, and with the params objective its parameter count (log10 by
+    default, as evonas's evolution_mo and the study's hypervolume take it)."""
+    values = []
+    for name in objectives:
+        if name == "accuracy":
+            values.append(answer["val"])
+        else:
+            params = answer.get("params")
+            if params is None:
+                raise RuntimeError("bench_search serve answered no 'params': is it built with the parameter count?")
+            values.append(math.log10(max(float(params), 1.0)) if params_scale == "log10" else float(params))
+    return values if len(values) > 1 else values[0]
+
+
+def front_of(records):
+    """The non-dominated (accuracy max, params min) networks trained to the
+    end, by params ascending (the format of evonas's "front")."""
+    points = [r for r in records if r["status"] == "ok" and r.get("val") is not None and r.get("params") is not None]
+    front = []
+    for r in sorted(points, key=lambda r: (r["params"], -r["val"])):
+        if not front or r["val"] > front[-1]["val"]:
+            front.append({"val": r["val"], "params": r["params"], "hash": r["hash"]})
+    return front
+
+
+def run_search(server, space, task, sampler_name, seed, networks, startup, prune=None, epochs=0,
+               objectives=("accuracy",), population=10, params_scale="log10"):
     """One search: `networks` networks of full training, or with `prune`
-    (HyperbandPruner settings) until networks * epochs epochs are trained."""
+    (HyperbandPruner settings) until networks * epochs epochs are trained.
+    With two `objectives` a multi-objective study (accuracy max, params min)."""
+    multi = len(objectives) > 1
     if sampler_name == "tpe":
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup)
         method = "optuna_tpe"
+    elif sampler_name == "nsga2":
+        sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+        method = "optuna_nsga2"
     else:
         sampler = optuna.samplers.RandomSampler(seed=seed)
         method = "optuna_random"
@@ -243,6 +299,8 @@ def run_search(server, space, task, sampler_name, seed, networks, startup, prune
         # it, and the default name is random: runs would not repeat.
         study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner,
                                     study_name=f"{method}-{task}-seed{seed}")
+    elif multi:
+        study = optuna.create_study(directions=[OBJECTIVES[o] for o in objectives], sampler=sampler)
     else:
         study = optuna.create_study(direction="maximize", sampler=sampler)
     max_epochs = networks * prune["epochs"] if prune else 0
@@ -257,8 +315,8 @@ def run_search(server, space, task, sampler_name, seed, networks, startup, prune
         else:
             answer = server.evaluate(genome)
             record = None if answer["status"] == "invalid" else \
-                {"status": answer["status"], "val": answer.get("val"), "cpu": answer["cpu"], "op": "optuna",
-                 "hash": answer["hash"]}
+                {"status": answer["status"], "val": answer.get("val"), "cpu": answer["cpu"],
+                 "params": answer.get("params"), "op": "optuna", "hash": answer["hash"]}
             if record and epochs:
                 record["epochs"] = answer.get("epochs", epochs)
         if answer["status"] == "invalid":
@@ -273,19 +331,23 @@ def run_search(server, space, task, sampler_name, seed, networks, startup, prune
         if record["status"] == "stopped":
             study.tell(trial, state=optuna.trial.TrialState.PRUNED)
         elif record["status"] == "ok":
-            study.tell(trial, answer["val"])
+            study.tell(trial, objective_values(answer, objectives, params_scale))
             if answer["val"] > best:
                 best, best_genome = answer["val"], answer["genome"]
         else:
             study.tell(trial, state=optuna.trial.TrialState.FAIL)
     out = {"task": task, "method": method, "seed": seed, "networks": records,
-           "rejected_before_training": rejected, "population": startup,
+           "rejected_before_training": rejected, "population": population if sampler_name == "nsga2" else startup,
            "wall_seconds": time.monotonic() - started,
            "stop_reason": "max_resource" if prune else "max_evaluations"}  # as evonas names them
     if prune:
         out["max_epochs_total"] = max_epochs
     if epochs:
         out["epochs"] = epochs
+    if multi:
+        out["objectives"] = list(objectives)
+        out["params_scale"] = params_scale
+        out["front"] = front_of(records)
     if best_genome is not None:
         out["best_genome"], out["best_val"] = best_genome, best
     return out
@@ -328,7 +390,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cpp", required=True, help="the bench_search program")
     ap.add_argument("--task", required=True)
-    ap.add_argument("--sampler", choices=["tpe", "random"], default="tpe")
+    ap.add_argument("--sampler", choices=["tpe", "random", "nsga2"], default="tpe",
+                    help="nsga2: Optuna's NSGAIISampler for the multi-objective study (--objectives accuracy,params)")
+    ap.add_argument("--objectives", default="",
+                    help="accuracy (a single-objective study; the default of tpe and random) or accuracy,params "
+                         "(accuracy max, parameter count min; the default of nsga2, and only with it)")
+    ap.add_argument("--population", type=int, default=10,
+                    help="NSGA-II's population size (the benchmark passes evonas's population: 10 at 40 networks)")
+    ap.add_argument("--params-scale", choices=["log10", "linear"], default="log10",
+                    help="how the params objective is told to Optuna (log10: as evonas's evolution_mo)")
     ap.add_argument("--seeds", default="1", help="1,2,5 or 1-20")
     ap.add_argument("--networks", type=int, default=40,
                     help="N: networks per search; with --pruner, a budget of N*E epochs of training")
@@ -350,6 +420,16 @@ def main():
         ap.error("--min-resource must be >= 1 and --reduction-factor >= 2")
     if args.pruner != "none" and not args.epochs:
         ap.error("--pruner hyperband needs --epochs E (the early-stopping study's epochs per network)")
+    objectives = tuple(o.strip() for o in (args.objectives or
+                                           ("accuracy,params" if args.sampler == "nsga2" else "accuracy")).split(","))
+    if objectives not in (("accuracy",), ("accuracy", "params")):
+        ap.error(f"--objectives must be accuracy or accuracy,params, got {args.objectives!r}")
+    if (args.sampler == "nsga2") != (len(objectives) > 1):
+        ap.error("--sampler nsga2 goes with --objectives accuracy,params, and only it (the multi-objective study)")
+    if len(objectives) > 1 and args.pruner != "none":
+        ap.error("--pruner belongs to single-objective studies (Optuna does not prune multi-objective ones)")
+    if args.population < 2:
+        ap.error("--population must be at least 2")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     info = json.loads(subprocess.run([args.cpp, "info", "--task", args.task] + epochs_args(args.epochs), check=True,
                                      capture_output=True, text=True).stdout)
@@ -375,11 +455,12 @@ def main():
     try:
         for seed in parse_seeds(args.seeds):
             out = run_search(server, info["space"], args.task, args.sampler, seed, args.networks, args.startup,
-                             prune, args.epochs)
+                             prune, args.epochs, objectives, args.population, args.params_scale)
             cpu = sum(r["cpu"] for r in out["networks"])
             stopped = sum(1 for r in out["networks"] if r["status"] == "stopped")
+            front = f", front of {len(out['front'])}" if "front" in out else ""
             print(f"[{args.task} {out['method']} seed {seed}] {len(out['networks'])} networks"
-                  f"{f' ({stopped} stopped early)' if prune else ''}, best val "
+                  f"{f' ({stopped} stopped early)' if prune else ''}{front}, best val "
                   f"{out.get('best_val', 0.0):.4f}, {cpu:.0f} CPU-s charged, {out['wall_seconds']:.1f} s wall",
                   file=sys.stderr, flush=True)
             print(json.dumps(out), flush=True)

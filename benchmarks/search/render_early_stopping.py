@@ -11,8 +11,6 @@ opponents are the same search without stopping (paired by run seed) and
 Optuna TPE with its HyperbandPruner (unpaired). Only networks trained to the
 end (all E epochs) score; a stopped network costs its CPU and scores nothing.
 """
-import argparse
-import json
 import math
 import os
 import sys
@@ -138,14 +136,8 @@ def family(tasks):
 
 
 def sentence(r, titles):
-    t = titles[r["task"]]
-    where = f"{r['fraction']:g} x B = {fmt_cpu(r['cpu'])} CPU-s"
-    stats_text = f"A12 = {r['a12']:.2f}, Holm-adjusted one-sided p = {rs.fmt_p(r['p_holm'])}"
-    if r["verdict"] == "beats":
-        return f"**evonas + ASHA beats {SHORT[r['opponent']]}** on {t} at {where} ({stats_text})."
-    if r["verdict"] == "loses":
-        return f"**{SHORT[r['opponent']]} is better** than evonas + ASHA on {t} at {where} ({stats_text})."
-    return f"No difference shown between evonas + ASHA and {SHORT[r['opponent']]} on {t} at {where} ({stats_text})."
+    return rs.verdict_sentence(r, "evonas + ASHA", SHORT[r["opponent"]],
+                               f"on {titles[r['task']]} at {r['fraction']:g} x B = {fmt_cpu(r['cpu'])} CPU-s")
 
 
 def plot_task(data, groups, path, title, b):
@@ -234,24 +226,9 @@ def rungs_of(meta):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("results")
-    ap.add_argument("--out", default="docs/search-early-stopping.md")
-    ap.add_argument("--images", default="", help="folder of the plots (default: images/ beside --out)")
-    args = ap.parse_args()
-    with open(args.results) as f:
-        res = json.load(f)
-    meta, tasks = res["meta"], res["tasks"]
-    if meta.get("mode") != "early_stopping":
-        sys.exit(f"render_early_stopping: {args.results} is not an early-stopping study's results "
-                 "(run_search.py --early-stopping writes those)")
-    tasks = {t: d for t, d in tasks.items() if d["searches"]}
-    if not tasks:
-        sys.exit(f"render_early_stopping: {args.results} holds no searches")
-    images = args.images or os.path.join(os.path.dirname(os.path.abspath(args.out)), "images")
-    os.makedirs(images, exist_ok=True)
-    titles = {t: d["info"]["title"] for t, d in tasks.items()}
-    short_titles = {t: v.split(" (")[0] for t, v in titles.items()}
+    args = rs.study_page_args(__doc__, "docs/search-early-stopping.md")
+    meta, tasks, titles, short_titles, images = rs.load_study(args, "early_stopping", "render_early_stopping",
+                                                              "--early-stopping")
     rows = family(tasks)
     E, rungs = meta["epochs"], rungs_of(meta)
     print(f"render_early_stopping: {len(tasks)} tasks, {len(rows)} comparisons", file=sys.stderr)

@@ -39,6 +39,47 @@ COLORS = {"evolution": "tab:blue", "seeded": "tab:cyan", "random": "tab:orange",
           "optuna_random": "tab:red", "evolution_old": "tab:gray", "evolution_rf10": "tab:purple"}
 
 
+
+
+def verdict_sentence(r, subject, opponent, where):
+    """One comparison's verdict (search_stats.add_verdicts) as a sentence:
+    `subject` and `opponent` are the two methods' names, `where` says at
+    which budget ("on SANS at 40 networks")."""
+    stats_text = f"A12 = {r['a12']:.2f}, Holm-adjusted one-sided p = {fmt_p(r['p_holm'])}"
+    if r["verdict"] == "beats":
+        return f"**{subject} beats {opponent}** {where} ({stats_text})."
+    if r["verdict"] == "loses":
+        return f"**{opponent} is better** than {subject} {where} ({stats_text})."
+    return f"No difference shown between {subject} and {opponent} {where} ({stats_text})."
+
+def study_page_args(description, default_out):
+    """The command line every study page's renderer takes: RESULTS, --out, --images."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results")
+    ap.add_argument("--out", default=default_out)
+    ap.add_argument("--images", default="", help="folder of the plots (default: images/ beside --out)")
+    return ap.parse_args()
+
+
+def load_study(args, mode, program, option):
+    """A study's results.json (run_search.py OPTION writes it): its meta, the
+    tasks with searches, their titles and short titles; makes the images
+    folder and returns it too. Exits with a message for another study's or
+    an empty results file."""
+    with open(args.results) as f:
+        results = json.load(f)
+    meta, tasks = results["meta"], results["tasks"]
+    if meta.get("mode") != mode:
+        sys.exit(f"{program}: {args.results} is not the results of run_search.py {option}")
+    tasks = {t: d for t, d in tasks.items() if d["searches"]}
+    if not tasks:
+        sys.exit(f"{program}: {args.results} holds no searches")
+    images = args.images or os.path.join(os.path.dirname(os.path.abspath(args.out)), "images")
+    os.makedirs(images, exist_ok=True)
+    titles = {t: d["info"]["title"] for t, d in tasks.items()}
+    short_titles = {t: v.split(" (")[0] for t, v in titles.items()}
+    return meta, tasks, titles, short_titles, images
+
 def label(m):
     return LABELS.get(m, m)
 

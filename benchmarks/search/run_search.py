@@ -26,8 +26,26 @@ build-bench/search-es):
     /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
         --early-stopping [--epochs 9] [--render docs/search-early-stopping.md]
 
-It is a mode of this program rather than a driver of its own because it
-needs everything this one does (units, resuming, retraining, the cache);
+--multi-objective runs the multi-objective study instead (README.md here;
+render_multi_objective.py writes its page): evonas with two objectives,
+validation accuracy and parameter count (evolution_mo), Optuna's NSGA-II
+over the same two (optuna_nsga2, its population evonas's) and evonas's
+single-objective evolution, every network trained --epochs E (9) epochs, on
+sans and minerva, in its own folder (default build-bench/search-mo). It has
+no retraining step (the page compares fronts of validation scores).
+
+    /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
+        --multi-objective [--epochs 9] [--cache DIR] [--render docs/search-multi-objective.md]
+
+At 9 epochs its trainings are the early-stopping study's: copying
+build-bench/search-es/cache to build-bench/search-mo/cache before the first
+run (or passing --cache build-bench/search-es/cache) reuses the networks
+that study trained without a stopper (staged trainings are cached apart), as
+long as the cache file's name (the task's settings, the trainer revision and
+the evonas version) is the same.
+
+These are modes of this program rather than drivers of their own because
+they need everything this one does (units, resuming, retraining, the cache);
 only the methods, the epochs passed to every command and the page differ.
 
 Child processes run with one BLAS thread and one LibTorch thread each
@@ -46,15 +64,25 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random", "optuna_tpe_hyperband": "tpe"}
+OPTUNA_METHODS = {"optuna_tpe": "tpe", "optuna_random": "random", "optuna_tpe_hyperband": "tpe",
+                  "optuna_nsga2": "nsga2"}
 PRUNED_METHODS = {"evolution_asha", "optuna_tpe_hyperband"}  # only in --early-stopping
+MO_ONLY_METHODS = {"evolution_mo", "optuna_nsga2"}  # only in --multi-objective
 # The page's rows; `--methods` picks some. Ablations are run on request.
 DEFAULT_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old"]
-ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10", "evolution_asha", "optuna_tpe_hyperband"]
+ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10", "evolution_asha", "optuna_tpe_hyperband", "evolution_mo",
+                                  "optuna_nsga2"]
 # The early-stopping study's rows: the same search with and without the ASHA
 # stopper, and Optuna's counterpart (TPE + HyperbandPruner, the same rungs).
 ES_METHODS = ["evolution", "evolution_asha", "optuna_tpe_hyperband"]
 ES_MIN_RESOURCE, ES_REDUCTION_FACTOR = 1, 3  # evonas's ASHA stopper: min_step 1, eta 3
+# The multi-objective study's rows: evonas with the two objectives, Optuna's
+# NSGA-II with the same two, and evonas's single-objective search (what
+# ignoring the parameter count gives). Its hypervolume's reference point is
+# search_stats.MO_REF_VAL / MO_REF_PARAMS (bench_search's mo_objectives()),
+# recorded in results.json's meta.
+MO_METHODS = ["evolution_mo", "optuna_nsga2", "evolution"]
+MO_TASKS = "sans,minerva"
 # Relative cost of one network per task (measured with `bench_search probe`),
 # used only to start the largest units first.
 TASK_WEIGHT = {"sans": 1.0, "minerva": 1.5, "em": 1.5}
@@ -97,16 +125,19 @@ class Unit:
         if self.method in OPTUNA_METHODS:
             pruner = ["--pruner", "hyperband", "--min-resource", str(ES_MIN_RESOURCE), "--reduction-factor",
                       str(ES_REDUCTION_FACTOR)] if self.method in PRUNED_METHODS else []
+            # NSGA-II's population is evonas's, as TPE's start-up trials are.
+            mo = ["--objectives", "accuracy,params", "--population", str(self.startup)] \
+                if OPTUNA_METHODS[self.method] == "nsga2" else []
             return [sys.executable, os.path.join(HERE, "optuna_peer.py"), "--cpp", args.cpp, "--task", self.task,
                     "--sampler", OPTUNA_METHODS[self.method], "--seeds", seeds_text(self.seeds),
-                    "--networks", str(self.networks), "--startup", str(self.startup)] + pruner + cache
+                    "--networks", str(self.networks), "--startup", str(self.startup)] + pruner + mo + cache
         return [args.cpp, "run", "--task", self.task, "--method", self.method, "--seeds", seeds_text(self.seeds),
                 "--networks", str(self.networks)] + cache
 
 
 def epochs_args(args):
-    """`--epochs E` for every bench_search and peer command of the study; nothing otherwise."""
-    return ["--epochs", str(args.epochs)] if args.early_stopping else []
+    """`--epochs E` for every bench_search and peer command of a study; nothing otherwise."""
+    return ["--epochs", str(args.epochs)] if args.early_stopping or args.multi_objective else []
 
 
 def read_lines(path):
@@ -162,7 +193,7 @@ def task_info(args, task):
     out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.networks)] + epochs_args(args),
                          check=True, capture_output=True, text=True, env=child_env()).stdout
     info = json.loads(out)
-    if args.early_stopping and info.get("settings", {}).get("epochs") != args.epochs:
+    if (args.early_stopping or args.multi_objective) and info.get("settings", {}).get("epochs") != args.epochs:
         raise RuntimeError(f"bench_search info --epochs {args.epochs} reports epochs "
                            f"{info.get('settings', {}).get('epochs')} for {task}: is it built with --epochs?")
     long_out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.long_networks)] +
@@ -191,19 +222,24 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cpp", required=True, help="the bench_search program")
     ap.add_argument("--out", default="", help="results, raw searches, logs and the cache (default "
-                    "build-bench/search, with --early-stopping build-bench/search-es)")
-    ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache)")
-    ap.add_argument("--tasks", default="sans,minerva,em")
+                    "build-bench/search, with --early-stopping build-bench/search-es, with --multi-objective "
+                    "build-bench/search-mo)")
+    ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache; --multi-objective at "
+                    "9 epochs reuses the early-stopping study's trainings: copy build-bench/search-es/cache there, or "
+                    "pass --cache build-bench/search-es/cache)")
+    ap.add_argument("--tasks", default="", help=f"default sans,minerva,em; with --multi-objective {MO_TASKS}")
     ap.add_argument("--methods", default="", help=f"of {', '.join(ALL_METHODS)} (default: "
-                    f"{','.join(DEFAULT_METHODS)}; with --early-stopping {','.join(ES_METHODS)})")
+                    f"{','.join(DEFAULT_METHODS)}; with --early-stopping {','.join(ES_METHODS)}; with "
+                    f"--multi-objective {','.join(MO_METHODS)})")
     ap.add_argument("--seeds", type=int, default=0, help="run seeds 1..SEEDS per method and task "
-                    "(default 20; with --early-stopping 10)")
+                    "(default 20; with --early-stopping or --multi-objective 10)")
     ap.add_argument("--peer-seeds", type=int, default=0,
                     help="run seeds 1..K of the Optuna methods (default: SEEDS). Optuna's runs are the slowest "
                          "(TPE's own cost grows with the trials); they are compared unpaired (Mann-Whitney U), "
                          "so fewer of them keep the test valid, with less power")
     ap.add_argument("--networks", type=int, default=0, help="N: networks per search (default 40; with "
-                    "--early-stopping 20: a budget of 20 networks of 9 epochs, 180 epochs of training)")
+                    "--early-stopping 20: a budget of 20 networks of 9 epochs, 180 epochs of training; with "
+                    "--multi-objective 40)")
     ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")
     ap.add_argument("--long-networks", type=int, default=100)
     ap.add_argument("--long-seeds", type=int, default=6)
@@ -215,24 +251,35 @@ def main():
     ap.add_argument("--early-stopping", action="store_true",
                     help="the early-stopping study: evolution, evolution_asha, optuna_tpe_hyperband at --epochs E, "
                          "no longer run; its own --out and page (render_early_stopping.py)")
+    ap.add_argument("--multi-objective", action="store_true",
+                    help="the multi-objective study: evolution_mo, optuna_nsga2 and evolution at --epochs E on "
+                         f"{MO_TASKS}, no longer run, no retraining; its own --out and page "
+                         "(render_multi_objective.py)")
     ap.add_argument("--epochs", type=int, default=0,
-                    help="E: epochs per network of the early-stopping study (default 9; ASHA and Hyperband rungs "
-                         "at 1, 3, 9, ... below E)")
+                    help="E: epochs per network of the early-stopping or multi-objective study (default 9; ASHA and "
+                         "Hyperband rungs at 1, 3, 9, ... below E)")
     ap.add_argument("--fresh", action="store_true", help="forget finished units (the cache is kept)")
     ap.add_argument("--render", default="", help="then write this page (docs/search.md) and its plots")
     ap.add_argument("--images", default="", help="folder of the page's plots (default: images/ beside the page)")
     args = ap.parse_args()
-    if args.epochs and not args.early_stopping:
-        ap.error("--epochs belongs to --early-stopping (the default benchmark trains the tasks' own epochs)")
+    if args.early_stopping and args.multi_objective:
+        ap.error("--early-stopping and --multi-objective are separate studies: run one at a time")
+    if args.epochs and not (args.early_stopping or args.multi_objective):
+        ap.error("--epochs belongs to --early-stopping and --multi-objective (the default benchmark trains the "
+                 "tasks' own epochs)")
     if args.epochs < 0:
         ap.error("--epochs must be positive")
-    args.out = args.out or ("build-bench/search-es" if args.early_stopping else "build-bench/search")
-    args.methods = args.methods or ",".join(ES_METHODS if args.early_stopping else DEFAULT_METHODS)
-    args.seeds = args.seeds or (10 if args.early_stopping else 20)
+    study = args.early_stopping or args.multi_objective
+    args.out = args.out or ("build-bench/search-es" if args.early_stopping else
+                            "build-bench/search-mo" if args.multi_objective else "build-bench/search")
+    args.methods = args.methods or ",".join(ES_METHODS if args.early_stopping else
+                                            MO_METHODS if args.multi_objective else DEFAULT_METHODS)
+    args.tasks = args.tasks or (MO_TASKS if args.multi_objective else "sans,minerva,em")
+    args.seeds = args.seeds or (10 if study else 20)
     args.networks = args.networks or (20 if args.early_stopping else 40)
-    if args.early_stopping:
+    if study:
         args.epochs = args.epochs or 9
-        args.long_task = ""  # the study has no longer run
+        args.long_task = ""  # the studies have no longer run
     if args.quick:
         args.seeds, args.networks, args.long_task = 3, 12, ""
     if args.peer_seeds <= 0 or args.peer_seeds > args.seeds:
@@ -253,6 +300,8 @@ def main():
             ap.error(f"unknown method {m!r}")
         if m in PRUNED_METHODS and not args.early_stopping:
             ap.error(f"{m} belongs to --early-stopping")
+        if m in MO_ONLY_METHODS and not args.multi_objective:
+            ap.error(f"{m} belongs to --multi-objective")
 
     infos = {t: task_info(args, t) for t in tasks}
     seeds = list(range(1, args.seeds + 1))
@@ -263,14 +312,15 @@ def main():
         for m in methods:
             for g in seed_groups(peer_seeds if m in OPTUNA_METHODS else seeds, args.group):
                 units.append(Unit(t, m, g, args.networks, pop, f"N{args.networks}" +
-                                  (f"E{args.epochs}" if args.early_stopping else "")))
+                                  (f"E{args.epochs}" if study else "")))
     if args.long_task:
         pop = infos[args.long_task]["evolution_population_long"]
         for m in [m for m in args.long_methods.split(",") if m]:
             for g in seed_groups(list(range(1, args.long_seeds + 1)), args.group):
                 units.append(Unit(args.long_task, m, g, args.long_networks, pop, f"N{args.long_networks}"))
     units.sort(key=lambda u: -u.cost)
-    say(f"search benchmark{f' (early stopping, {args.epochs} epochs)' if args.early_stopping else ''}: "
+    mode = "early stopping" if args.early_stopping else "multi-objective" if args.multi_objective else ""
+    say(f"search benchmark{f' ({mode}, {args.epochs} epochs)' if mode else ''}: "
         f"{len(units)} units on {args.parallel} lanes, cache {args.cache}")
     done = [0]
     results = {}
@@ -287,7 +337,10 @@ def main():
         searches = [s for (u, lines) in results.values() if u.task == t and u.networks == args.networks for s in lines]
         longs = [s for (u, lines) in results.values() if u.task == t and u.networks != args.networks for s in lines]
         finals = sorted({s["best_genome"] for s in searches + longs if "best_genome" in s} | {seed_answer["genome"]})
-        say(f"[{t}] retraining {len(finals)} distinct final networks x {args.repeats} seeds")
+        if args.multi_objective:
+            finals = []  # the study compares fronts of validation scores: nothing to retrain
+        else:
+            say(f"[{t}] retraining {len(finals)} distinct final networks x {args.repeats} seeds")
         lanes = max(1, min(args.parallel, len(finals)))
         chunks = [finals[i::lanes] for i in range(lanes)]
         with futures.ThreadPoolExecutor(max_workers=lanes) as pool:
@@ -314,20 +367,28 @@ def main():
                    "networks": args.networks,
                    "long": {"task": args.long_task, "networks": args.long_networks, "seeds": args.long_seeds}
                    if args.long_task else None,
-                   "repeats": args.repeats, "quick": args.quick, "methods": methods,
+                   "repeats": 0 if args.multi_objective else args.repeats, "quick": args.quick, "methods": methods,
                    "command": " ".join(sys.argv)}
     if args.early_stopping:
         reports = {t: infos[t]["settings"].get("report_epochs") for t in tasks}
         out["meta"].update(mode="early_stopping", epochs=args.epochs, min_resource=ES_MIN_RESOURCE,
                            reduction_factor=ES_REDUCTION_FACTOR, report_epochs=reports,
                            max_epochs_total=args.networks * args.epochs)
+    if args.multi_objective:
+        sys.path.insert(0, HERE)
+        from search_stats import MO_REF_PARAMS, MO_REF_VAL  # numpy and scipy: imported by this mode only
+        out["meta"].update(mode="multi_objective", epochs=args.epochs, tasks=tasks,
+                           objectives=[{"name": "accuracy", "direction": "maximize"},
+                                       {"name": "params", "direction": "minimize", "scale": "log10"}],
+                           reference={"val": MO_REF_VAL, "params": MO_REF_PARAMS})
     path = os.path.join(args.out, "results.json")
     with open(path + ".tmp", "w") as f:
         json.dump(out, f)
     os.replace(path + ".tmp", path)
     say(f"search benchmark: results in {path} ({wall / 60:.1f} min)")
     if args.render:
-        renderer = "render_early_stopping.py" if args.early_stopping else "render_search.py"
+        renderer = ("render_early_stopping.py" if args.early_stopping else
+                    "render_multi_objective.py" if args.multi_objective else "render_search.py")
         subprocess.run([sys.executable, os.path.join(HERE, renderer), path, "--out", args.render] +
                        (["--images", args.images] if args.images else []), check=True)
 

@@ -15,6 +15,11 @@
 //                     library's ASHA stopper (rungs at epochs 1, 3, 9, ...)
 //                     and a budget of networks x epochs epochs of training
 //                     instead of `networks` networks
+//   evolution_mo      the multi-objective study: the defaults with two
+//                     objectives, validation accuracy (max) and parameters
+//                     (min, log scale), NSGA-II's crowding replacement;
+//                     the study compares fronts by hypervolume
+//                     (mo_objectives(): reference accuracy 0, 10^7 params)
 //
 // Every method trains with common random numbers (JobSeeds::per_genome).
 #pragma once
@@ -38,7 +43,17 @@ struct MethodSetup {
 
 /// The method names `bench_search run --method` accepts.
 inline std::vector<std::string> method_names() {
-    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10", "evolution_asha"};
+    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10", "evolution_asha", "evolution_mo"};
+}
+
+/// The multi-objective study's objectives: validation accuracy (max) and
+/// parameters (min, log10), with the hypervolume's reference point at
+/// accuracy 0 and 10^7 parameters (above every network the tasks' FLOPs
+/// limits let through). optuna_peer.py and run_search.py use the same.
+inline Objectives mo_objectives() {
+    auto o = parse_objectives("accuracy,params");
+    o[1].reference = 1e7;
+    return o;
 }
 
 /// The search space `method` uses for a task of `dims` spatial axes.
@@ -76,6 +91,8 @@ inline MethodSetup search_method(const std::string& method, std::uint64_t networ
         evo.preset = EvolutionPreset::classic;
     } else if (method == "evolution_rf10") {
         evo.random_fraction = 0.1;
+    } else if (method == "evolution_mo") {
+        evo.objectives = mo_objectives();
     } else if (method != "evolution") {  // evolution_asha: above
         throw ConfigError("--method", "unknown method '" + method + "'");
     }

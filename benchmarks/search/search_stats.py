@@ -10,6 +10,10 @@ genomes), a Mann-Whitney U test otherwise; one-sided in the direction the
 Vargha-Delaney A12 effect size points; Holm-corrected over the family of
 comparisons (tasks x budgets x opponents). A verdict says one method beats
 the other only when the adjusted p < 0.05 and A12 >= 0.64 (or <= 0.36).
+
+The multi-objective study (render_multi_objective.py) measures a search by
+the hypervolume of its (accuracy, parameters) points against a fixed
+reference point, and compares hypervolumes by the same rule (below).
 """
 import math
 
@@ -231,3 +235,116 @@ def bootstrap_speedup(slow, fast, paired, resamples=10000, seed=12345, level=0.9
     lo = ratios[int(math.floor(tail * resamples))]
     hi = ratios[min(resamples - 1, int(math.ceil((1 - tail) * resamples)) - 1)]
     return point, float(lo), float(hi)
+
+
+def group_by_method(searches, order=()):
+    """{method: its searches by run seed}, methods in `order` first, then the
+    others by name (the pages' rows)."""
+    out = {}
+    for s in searches:
+        out.setdefault(s["method"], []).append(s)
+    for m in out:
+        out[m].sort(key=lambda s: s["seed"])
+    order = list(order)
+    return {m: out[m] for m in sorted(out, key=lambda m: (order.index(m), "") if m in order else (len(order), m))}
+
+
+# The multi-objective study (render_multi_objective.py): validation accuracy
+# (max) against parameter count (min). A set of networks is measured by the
+# hypervolume of its (accuracy, params) points against a FIXED reference
+# point, accuracy 0 and 10^7 parameters (bench_search's mo_objectives()),
+# computed in the plane x = accuracy, y = log10(10^7) - log10(params): the
+# area those points dominate. A point at or beyond the reference (accuracy
+# <= 0, params >= 10^7) or without a value adds nothing. Only networks
+# trained to the end (status "ok", with a validation accuracy) count.
+
+MO_REF_VAL, MO_REF_PARAMS = 0.0, 1e7
+
+
+def mo_point(network):
+    """(accuracy, params) of a network trained to the end, else None."""
+    v, p = network.get("val"), network.get("params")
+    if network.get("status") != "ok" or v is None or p is None:
+        return None
+    v, p = float(v), float(p)
+    if math.isnan(v) or math.isnan(p):
+        return None
+    return v, p
+
+
+def mo_points(networks):
+    return [q for q in (mo_point(n) for n in networks) if q is not None]
+
+
+def _plane(points, ref_val, ref_params):
+    """The points as (x, y) > 0 in the hypervolume's plane; the others dropped."""
+    out = []
+    for v, p in points:
+        if v is None or p is None or math.isnan(v) or math.isnan(p) or p <= 0:
+            continue
+        x, y = v - ref_val, math.log10(ref_params) - math.log10(p)
+        if x > 0 and y > 0:
+            out.append((x, y))
+    return out
+
+
+def hypervolume(points, ref_val=MO_REF_VAL, ref_params=MO_REF_PARAMS):
+    """The area (accuracy x decades of params) that (accuracy, params) points
+    dominate up to the reference point: a staircase swept by accuracy."""
+    area, top = 0.0, 0.0
+    for x, y in sorted(_plane(points, ref_val, ref_params), reverse=True):
+        if y > top:
+            area += x * (y - top)
+            top = y
+    return area
+
+
+def pareto_front(points):
+    """The non-dominated (accuracy max, params min) points, by params
+    ascending (accuracy then strictly ascending); duplicates once."""
+    front = []
+    for v, p in sorted(((v, p) for v, p in points), key=lambda q: (q[1], -q[0])):
+        if not front or v > front[-1][0]:
+            front.append((v, p))
+    return front
+
+
+def hypervolume_so_far(networks, ref_val=MO_REF_VAL, ref_params=MO_REF_PARAMS):
+    """The hypervolume of the networks trained to the end after each network."""
+    out, front = [], []
+    for n in networks:
+        q = mo_point(n)
+        if q is not None:
+            front = pareto_front(front + [q])
+        out.append(hypervolume(front, ref_val, ref_params))
+    return out
+
+
+def hypervolume_at(networks, budget):
+    """The hypervolume after the first `budget` networks (0 for none)."""
+    return hypervolume(mo_points(networks[:budget]))
+
+
+def hypervolume_at_cpu(networks, seconds):
+    """The hypervolume of the networks whose training had ended by `seconds`
+    of CPU (a search that stopped earlier keeps its final one)."""
+    ended = [n for n, c in zip(networks, cpu_so_far(networks)) if c <= seconds]
+    return hypervolume(mo_points(ended))
+
+
+def attainment_surface(fronts, k):
+    """The k-attainment surface of several runs' (accuracy, params) point
+    sets: the non-dominated points (a, p) such that at least k of the runs
+    have a point at least as accurate as a with at most p parameters. k = 1
+    gives the union front; k = ceil(runs / 2) the median attainment surface."""
+    fronts = [pareto_front(f) for f in fronts]
+    if not 1 <= k <= len(fronts):
+        raise ValueError(f"attainment level k={k} for {len(fronts)} runs")
+    levels = sorted({v for f in fronts for v, _ in f})
+    points = []
+    for a in levels:
+        # Per run, the fewest parameters of a point at least as accurate as a.
+        least = sorted(min((p for v, p in f if v >= a), default=math.inf) for f in fronts)
+        if not math.isinf(least[k - 1]):
+            points.append((a, least[k - 1]))
+    return pareto_front(points)

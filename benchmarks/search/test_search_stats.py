@@ -119,6 +119,90 @@ rows = st.add_verdicts([dict(c), {"a12": 0.5, "direction": "greater", "p": 0.5}]
 check(rows[0]["p_holm"] == st.holm([c["p"], 0.5])[0] and rows[1]["p_holm"] == 0.5, f"add_verdicts Holm {rows}")
 check(rows[0]["verdict"] == "beats" and rows[1]["verdict"] == "none", f"add_verdicts verdicts {rows}")
 
+# group_by_method: the given order first, then the others by name; runs by seed
+g = st.group_by_method([{"method": "b", "seed": 2}, {"method": "z", "seed": 1}, {"method": "a", "seed": 1},
+                        {"method": "b", "seed": 1}], order=["z", "b"])
+check(list(g) == ["z", "b", "a"] and [s["seed"] for s in g["b"]] == [1, 2], f"group_by_method {g}")
+
+# the multi-objective study's hypervolume: x = accuracy, y = 7 - log10(params)
+def close(a, b, tol=1e-9):
+    return abs(a - b) <= tol
+
+
+check(st.hypervolume([]) == 0.0, "hypervolume of nothing")
+check(close(st.hypervolume([(0.8, 1e4)]), 0.8 * 3), "hypervolume of one point")
+two = [(0.8, 1e4), (0.9, 1e5)]
+check(close(st.hypervolume(two), 0.9 * 2 + 0.8 * 1), f"hypervolume of two points {st.hypervolume(two)}")
+check(close(st.hypervolume(two + [(0.7, 1e5), (0.8, 1e4), (0.5, 3e4)]), st.hypervolume(two)),
+      "dominated and repeated points add nothing")
+check(st.hypervolume([(0.0, 10.0), (-0.1, 10.0), (0.9, 1e7), (0.9, 2e7), (0.9, 0.0), (0.9, -5.0),
+                      (None, 10.0), (math.nan, 10.0), (0.9, math.nan)]) == 0.0,
+      "points at or beyond the reference, or without values, add nothing")
+check(close(st.hypervolume([(0.5, 1.0)]), 0.5 * 7), "one parameter: 7 decades below the reference")
+check(close(st.hypervolume([(0.8, 1e4)], ref_val=0.5, ref_params=1e6), 0.3 * 2), "another reference point")
+check(close(st.hypervolume(two[::-1]), st.hypervolume(two)), "hypervolume ignores order")
+
+# against a brute-force grid: the share of cell centres some point dominates
+rng = random.Random(7)
+for trial in range(5):
+    pts = [(rng.uniform(-0.1, 1.0), 10 ** rng.uniform(0.0, 7.5)) for _ in range(rng.randint(1, 12))]
+    m = 400
+    inside = 0
+    for i in range(m):
+        x = (i + 0.5) / m  # accuracy in (0, 1)
+        for j in range(m):
+            y = 7.0 * (j + 0.5) / m  # 7 - log10(params) in (0, 7)
+            if any(v >= x and 7.0 - math.log10(p) >= y for v, p in pts):
+                inside += 1
+    grid = inside / (m * m) * 7.0
+    hv = st.hypervolume(pts)
+    # the dominated region's boundary is a monotone staircase: it cuts at most 2m cells of area 7 / m^2
+    check(abs(hv - grid) <= 2 * m * 7.0 / m ** 2 + 1e-9, f"hypervolume {hv} vs grid {grid} for {pts}")
+
+# the front, and the hypervolume so far of a search (only networks trained to the end count)
+check(st.pareto_front([(0.7, 1e5), (0.8, 1e4), (0.9, 1e5), (0.8, 1e4), (0.6, 1e3)]) == [(0.6, 1e3), (0.8, 1e4),
+                                                                                      (0.9, 1e5)], "pareto_front")
+mo = [{"status": "failed", "val": None, "cpu": 1.0, "params": 0.0},
+      {"status": "ok", "val": 0.8, "cpu": 2.0, "params": 1e4},
+      {"status": "stopped", "val": None, "val_at_stop": 0.95, "cpu": 1.0, "params": 10.0},
+      {"status": "ok", "val": 0.7, "cpu": 1.0, "params": 1e5},
+      {"status": "ok", "val": 0.9, "cpu": 3.0, "params": 1e5},
+      {"status": "ok", "val": 0.9, "cpu": 1.0}]  # no params: nothing
+hv = st.hypervolume_so_far(mo)
+check(all(close(a, b) for a, b in zip(hv, [0.0, 2.4, 2.4, 2.4, 2.6, 2.6])) and len(hv) == 6, f"hypervolume_so_far {hv}")
+check(close(st.hypervolume_at(mo, 4), 2.4) and close(st.hypervolume_at(mo, 6), 2.6) and st.hypervolume_at(mo, 1) == 0.0,
+      "hypervolume_at")
+check(st.hypervolume_at_cpu(mo, 2.9) == 0.0 and close(st.hypervolume_at_cpu(mo, 3.0), 2.4) and
+      close(st.hypervolume_at_cpu(mo, 7.9), 2.4) and close(st.hypervolume_at_cpu(mo, 8.0), 2.6) and
+      close(st.hypervolume_at_cpu(mo, 1e9), 2.6), "hypervolume_at_cpu")
+for trial in range(20):  # incremental = from scratch, at every step
+    nets_mo = [{"status": rng.choice(["ok", "ok", "failed"]), "val": rng.random(), "params": 10 ** rng.uniform(1, 8),
+                "cpu": 1.0} for _ in range(15)]
+    inc = st.hypervolume_so_far(nets_mo)
+    check(all(close(inc[i], st.hypervolume_at(nets_mo, i + 1)) for i in range(15)) and
+          all(a <= b + 1e-12 for a, b in zip(inc, inc[1:])), "hypervolume_so_far is monotone and exact")
+
+# attainment surfaces: k = 1 the union front, k = runs what every run attains
+A, B, C = [(0.8, 1e4)], [(0.9, 1e5)], [(0.7, 1e3), (0.6, 1e4)]
+check(st.attainment_surface([A, B, C], 1) == [(0.7, 1e3), (0.8, 1e4), (0.9, 1e5)], "attainment k=1: union front")
+check(st.attainment_surface([A, B, C], 2) == [(0.7, 1e4), (0.8, 1e5)], f"attainment k=2 {st.attainment_surface([A, B, C], 2)}")
+check(st.attainment_surface([A, B, C], 3) == [(0.7, 1e5)], "attainment k=3")
+check(st.attainment_surface([A, [], C], 3) == [], "a run with no point: nothing attained by all")
+check(st.attainment_surface([A], 1) == A, "attainment of one run: its front")
+for trial in range(10):  # a point of the k-surface is attained by >= k runs; more attainment, less hypervolume
+    runs = [[(rng.random(), 10 ** rng.uniform(1, 6)) for _ in range(rng.randint(0, 6))] for _ in range(5)]
+    surfaces = [st.attainment_surface(runs, k) for k in range(1, 6)]
+    ok = all(sum(1 for r in runs if any(v >= a and p <= q for v, p in r)) >= k
+             for k, s in enumerate(surfaces, 1) for a, q in s)
+    hvs = [st.hypervolume(s) for s in surfaces]
+    check(ok and all(a >= b - 1e-12 for a, b in zip(hvs, hvs[1:])) and
+          close(hvs[0], st.hypervolume([q for r in runs for q in r])), f"attainment surfaces {runs}")
+try:
+    st.attainment_surface([A, B], 3)
+    check(False, "attainment level above the runs must raise")
+except ValueError:
+    pass
+
 if failures:
     print("search_stats: FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)

@@ -28,6 +28,7 @@
 #include <evonas/libtorch/libtorch.hpp>
 
 #include "dataset.hpp"
+#include "objectives_cli.hpp"
 
 namespace evonas::examples {
 
@@ -61,6 +62,7 @@ struct CommonOptions {
     bool quiet = false;
     std::string export_dir;           ///< --export: write a saved model for Python here, then exit
     std::string export_model;         ///< --model: the model file to export (default: run_dir/best_model.pt)
+    ObjectiveOptions objectives;      ///< --objectives, --max-params, --max-latency-ms
 };
 
 /// Adds the common options, with help text, to `app`. Set o.seed_genome
@@ -142,6 +144,7 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_flag("--resume", o.resume, "continue the run in --run-dir (finished networks are not retrained)")->group(f);
     app.add_flag("--overwrite", o.overwrite, "delete a previous run in --run-dir and start afresh")->group(f);
     app.add_flag("-q,--quiet", o.quiet, "print only the final table")->group(f);
+    add_objective_options(app, o.objectives);
     const auto* e = "Export for Python (no search)";
     app.add_option("--export", o.export_dir,
                    "write the model of --model as DIR/model.ts.pt (TorchScript: torch.jit.load), DIR/model.py and "
@@ -321,6 +324,8 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
     if (o.overwrite && !o.resume && fs::exists(run_dir)) fs::remove_all(run_dir);
     const auto space = run_space(program_space, o);
     auto topts = trainer_options(o, base);
+    const auto objectives = run_objectives(o.objectives);
+    apply_objective_options(o.objectives, objectives, topts);
     topts.model_dir = run_dir / "models";
     fs::create_directories(topts.model_dir);
 
@@ -338,6 +343,7 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
                                     .eta = o.eta,
                                     .min_comparisons = o.min_comparisons,
                                     .warmup_steps = o.min_epoch};
+    run.evolution.objectives = objectives;
     run.evolution.seed = o.seed;
     run.evolution.stop.max_evaluations = o.evaluations;
     run.evolution.stop.max_seconds = o.max_minutes * 60.0;
@@ -492,13 +498,14 @@ inline void print_comparison(const Comparison& c, const SearchSpace& space, cons
     if (c.seed_in_search) fmt::print("seed    (job {}): {}\n", c.seed.job, to_text(c.seed.model.genome, space));
     else fmt::print("human   (not in the search): {}\n", to_text(c.seed.model.genome, space));
     fmt::print("evolved (job {}): {}\n", c.best.job, to_text(c.best.model.genome, space));
+    print_front(c.result, c.result.pareto_front.empty() ? Objectives{} : run_objectives(o.objectives));
     const auto& n = c.result.counts;
     fmt::print("{} networks trained ({} ok, {} failed, {} timed out, {} invalid, {} duplicates avoided) in {:.0f} s; "
                "stopped by {}\n",
                n.finished, n.ok, n.failed, n.timed_out, n.invalid, n.duplicates, c.result.elapsed_seconds,
                c.result.stop_reason);
-    fmt::print("run directory: {} (lineage.jsonl, checkpoint.json, best.txt, models/, best_model.pt, best_model.ts.pt)\n",
-               o.run_dir);
+    fmt::print("run directory: {} (lineage.jsonl, checkpoint.json, best.txt{}, models/, best_model.pt, best_model.ts.pt)\n",
+               o.run_dir, c.result.pareto_front.empty() ? "" : ", pareto.txt, pareto.json");
     fmt::print("in Python: torch.jit.load(\"{}\")\n", c.best_torchscript.string());
 }
 

@@ -41,8 +41,10 @@
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/island_model.hpp>
 #include <evonas/engine/migration.hpp>
+#include <evonas/engine/objectives.hpp>
 #include <evonas/engine/observer.hpp>
 #include <evonas/engine/options.hpp>
+#include <evonas/engine/pareto.hpp>
 #include <evonas/engine/progress.hpp>
 #include <evonas/engine/result.hpp>
 #include <evonas/engine/stopper.hpp>

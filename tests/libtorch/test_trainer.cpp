@@ -581,3 +581,25 @@ TEST_CASE("a saved model reloads with shapes checked and predicts the same", "[l
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("latency: measured per sample when asked, larger for a larger network, same score", "[libtorch][trainer][latency]") {
+    const auto space = evonas::cnn_space(2);
+    const auto small = evonas::parse_genome("conv(k=3,f=8) | dense(u=16)", space);
+    const auto large = evonas::parse_genome("conv(k=3,f=64) conv(k=3,f=64) conv(k=3,f=64) | dense(u=256)", space);
+    const lt::TrainerOptions plain{.epochs = 1, .batch_size = 16, .learning_rate = 0.05};
+    auto timed_options = plain;
+    timed_options.latency = {.repeats = 15, .batch = 8};
+    lt::CnnTrainer untimed(space, quadrant_images(64, 1), plain);
+    lt::CnnTrainer timed(space, quadrant_images(64, 1), timed_options);
+    const auto a = untimed.evaluate(small, job(5));
+    const auto b = timed.evaluate(small, job(5));
+    REQUIRE(b.ok());
+    CHECK_FALSE(a.metric("latency_ms").has_value());
+    CHECK(b.score == a.score);  // timing the inference changes nothing of the training
+    const auto small_ms = b.metric("latency_ms").value();
+    const auto large_ms = timed.evaluate(large, job(5)).metric("latency_ms").value();
+    CHECK(small_ms > 0.0);
+    CHECK(large_ms > small_ms);  // ~100x the FLOPs
+    CHECK_THROWS_WITH(lt::CnnTrainer(space, quadrant_images(40, 1), {.latency = {.repeats = -1}}),
+                      Catch::Matchers::Contains("TrainerOptions.latency.repeats"));
+}

@@ -13,6 +13,7 @@
 #include <evonas/engine/stopper.hpp>
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/operators/layer_defaults.hpp>
+#include <evonas/operators/multi_objective.hpp>
 #include <evonas/operators/operators.hpp>
 
 namespace evonas {
@@ -72,13 +73,26 @@ struct EvolutionOperators {
     /// and AlignedOnePointCrossover), AgingTournamentSelection of
     /// tournament_size distinct members, ReplaceOldest. A genome type whose
     /// traits have no default_mutation / default_crossover leaves those
-    /// empty: the run must be given them (IslandModel says so).
+    /// empty: the run must be given them (IslandModel says so). A run with
+    /// objectives (EvolutionOptions::objectives) selects by ParetoTournament
+    /// (binary, on front and crowding) and replaces by ReplaceWorstFront
+    /// with its pareto_rule, or by ChebyshevTournament / ReplaceChebyshev
+    /// for ParetoRule::chebyshev; mutation and crossover stay the preset's.
     static EvolutionOperators defaults(const EvolutionOptions& options) {
         const auto o = options.resolved();
-        if (o.effective_preset() == EvolutionPreset::classic) return defaults(o.tournament_size);
-        auto ops = breeding_defaults(o);
-        ops.select = make_selection(AgingTournamentSelection{o.tournament_size, true});
-        ops.replace = make_replacement(ReplaceOldest{});
+        auto ops = o.effective_preset() == EvolutionPreset::classic ? defaults(o.tournament_size) : breeding_defaults(o);
+        if (o.multi_objective()) {
+            if (o.pareto_rule == ParetoRule::chebyshev) {
+                ops.select = make_selection(ChebyshevTournament{o.objectives, 2});
+                ops.replace = make_replacement(ReplaceChebyshev{o.objectives});
+            } else {
+                ops.select = make_selection(ParetoTournament{o.objectives, 2});
+                ops.replace = make_replacement(ReplaceWorstFront{o.objectives, o.pareto_rule});
+            }
+        } else if (o.effective_preset() != EvolutionPreset::classic) {
+            ops.select = make_selection(AgingTournamentSelection{o.tournament_size, true});
+            ops.replace = make_replacement(ReplaceOldest{});
+        }
         return ops;
     }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -37,7 +38,9 @@
 #include <evonas/engine/island.hpp>
 #include <evonas/engine/migration.hpp>
 #include <evonas/engine/observer.hpp>
+#include <evonas/engine/objectives.hpp>
 #include <evonas/engine/options.hpp>
+#include <evonas/engine/pareto.hpp>
 #include <evonas/engine/progress.hpp>
 #include <evonas/engine/report_book.hpp>
 #include <evonas/engine/result.hpp>
@@ -400,6 +403,9 @@ public:
         p.max_evaluations = options_.stop.max_evaluations;
         p.since_improvement = since_improvement_;
         p.resource_used = resource_used();
+        p.front_size = front_.size();
+        p.hypervolume = hypervolume_;
+        p.front_updates = front_updates_;
         return p;
     }
 
@@ -412,6 +418,10 @@ public:
         r.counts = counts();
         r.elapsed_seconds = elapsed_;
         r.stop_reason = stop_reason_;
+        r.pareto_front = front_;
+        std::stable_sort(r.pareto_front.begin(), r.pareto_front.end(),
+                         [](const Individual<G>& a, const Individual<G>& b) { return a.score > b.score; });
+        r.hypervolume = hypervolume_;
         return r;
     }
 
@@ -505,6 +515,12 @@ private:
 
     void add_to_hall(const Individual<G>& member);
 
+    // Multi-objective runs: adds `member` to the Pareto front when nothing
+    // there dominates it (or equals it), removing what it dominates.
+    void add_to_front(const Individual<G>& member);
+    // The front's hypervolume (NaN without a reference point).
+    double front_hypervolume() const;
+
     void maybe_migrate(std::size_t from);
 
     // Migrants wait in the destination's inbox until that island next
@@ -518,6 +534,10 @@ private:
     std::unordered_map<std::uint64_t, Job<G>> in_flight_;
     DuplicateIndex seen_;
     std::vector<Individual<G>> hall_;
+    std::vector<Individual<G>> front_;   // multi-objective runs: the non-dominated networks
+    double hypervolume_ = std::numeric_limits<double>::quiet_NaN();
+    std::uint64_t front_updates_ = 0;
+    bool objective_warned_ = false;
     ObserverList<G> observers_;
     RunCounts counts_{};
     double best_score_ = -std::numeric_limits<double>::infinity();

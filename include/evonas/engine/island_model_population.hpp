@@ -77,6 +77,7 @@ JobRecord<G> IslandModel<G>::finish(Job<G> job, Fitness fitness, WorkInfo work, 
         Individual<G> member{job.genome, fitness.rank_score(), job.id, job.hash, fitness};
         if (!is.best || member.score > is.best->score) is.best = member;
         add_to_hall(member);
+        if (options_.multi_objective()) add_to_front(member);
         if (member.score > best_score_) {
             best_score_ = member.score;
             best_id_ = job.id;
@@ -134,6 +135,57 @@ void IslandModel<G>::add_to_hall(const Individual<G>& member) {
 }
 
 template <class G>
+void IslandModel<G>::add_to_front(const Individual<G>& member) {
+    const auto& objectives = options_.objectives;
+    if (!objective_warned_ && !replaying_) {
+        for (const auto& o : objectives) {
+            if (std::isnan(o.oriented(o.raw(member.fitness)))) {
+                objective_warned_ = true;
+                warn(fmt::format("objective '{}' is missing from job {}'s fitness{}: such networks rank as infeasible; "
+                                 "does the trainer report the metric '{}'?",
+                                 o.name, member.id, o.log_scale ? " (or is not > 0 on its log scale)" : "", o.name));
+                break;
+            }
+        }
+    }
+    const auto point = objective_point(objectives, member.fitness);
+    const double violation = objective_violation(objectives, member.fitness);
+    std::vector<std::vector<double>> points;
+    std::vector<double> violations;
+    for (const auto& f : front_) {
+        points.push_back(objective_point(objectives, f.fitness));
+        violations.push_back(objective_violation(objectives, f.fitness));
+    }
+    for (std::size_t i = 0; i < front_.size(); ++i) {
+        if (front_[i].hash == member.hash) return;
+        if (constrained_dominates(points[i], violations[i], point, violation)) return;
+        if (violations[i] == violation && points[i] == point) return;  // an equal network is there already
+    }
+    std::vector<Individual<G>> kept;
+    kept.reserve(front_.size() + 1);
+    for (std::size_t i = 0; i < front_.size(); ++i) {
+        if (!constrained_dominates(point, violation, points[i], violations[i])) kept.push_back(std::move(front_[i]));
+    }
+    kept.push_back(member);
+    front_ = std::move(kept);
+    ++front_updates_;
+    hypervolume_ = front_hypervolume();
+}
+
+template <class G>
+double IslandModel<G>::front_hypervolume() const {
+    const auto ref = objective_reference(options_.objectives);
+    if (!ref) return std::numeric_limits<double>::quiet_NaN();
+    std::vector<std::vector<double>> points;
+    for (const auto& f : front_) {
+        if (objective_violation(options_.objectives, f.fitness) == 0.0) {
+            points.push_back(objective_point(options_.objectives, f.fitness));
+        }
+    }
+    return hypervolume(points, *ref);
+}
+
+template <class G>
 void IslandModel<G>::maybe_migrate(std::size_t from) {
     const auto& m = options_.migration;
     if (m.topology == MigrationTopology::none || islands_.size() < 2) return;
@@ -155,7 +207,9 @@ void IslandModel<G>::maybe_migrate(std::size_t from) {
         }
         case MigrationTopology::none: return;
     }
-    const auto migrants = pick_migrants(is.population, options_.migration, is.event_rng);
+    const auto migrants = options_.multi_objective() && m.pick == MigrantPick::best
+                              ? pick_front_migrants(is.population, options_.objectives, m.migrants)
+                              : pick_migrants(is.population, options_.migration, is.event_rng);
     MigrationEvent event{from, 0, {}};
     for (const auto& mi : migrants) event.ids.push_back(mi.id);
     for (auto to : targets) {
@@ -186,7 +240,10 @@ void IslandModel<G>::merge_inbox(std::size_t island) {
             is.population.push_back(std::move(migrant));
             continue;
         }
-        const auto slot = migrant_slot(is.population, migrant, options_.migration.replace, is.event_rng);
+        // With objectives, "worst" is the worst front's most crowded member.
+        const auto slot = options_.multi_objective() && options_.migration.replace == MigrantReplace::worst
+                              ? ops_.replace(std::span<const Individual<G>>(is.population), migrant, is.event_rng)
+                              : migrant_slot(is.population, migrant, options_.migration.replace, is.event_rng);
         if (!slot) continue;
         is.population[*slot] = std::move(migrant);
     }

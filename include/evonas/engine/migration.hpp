@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/options.hpp>
+#include <evonas/operators/multi_objective.hpp>
 #include <evonas/random.hpp>
 
 namespace evonas {
@@ -33,6 +35,20 @@ std::vector<Individual<G>> pick_migrants(const std::vector<Individual<G>>& popul
     }
     std::vector<Individual<G>> out;
     for (std::size_t i = 0; i < k; ++i) out.push_back(population[order[i]]);
+    return out;
+}
+
+/// Multi-objective runs: up to `count` members of `population`, best first
+/// by (Pareto front, crowding distance), ties to the lower index.
+template <class G>
+std::vector<Individual<G>> pick_front_migrants(const std::vector<Individual<G>>& population,
+                                               const Objectives& objectives, std::size_t count) {
+    const auto view = ParetoView::of(objectives, std::span<const Individual<G>>(population));
+    std::vector<std::size_t> order(population.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return view.better(a, b); });
+    std::vector<Individual<G>> out;
+    for (std::size_t i = 0; i < std::min(count, order.size()); ++i) out.push_back(population[order[i]]);
     return out;
 }
 

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <evonas/engine/objectives.hpp>
 #include <evonas/engine/stopper.hpp>
 #include <evonas/error.hpp>
 #include <evonas/random.hpp>
@@ -185,6 +186,19 @@ struct EvolutionOptions {
     /// Stopping poor networks before the end of their training (their
     /// trainer must report: JobContext::report). Default: none.
     EarlyStoppingOptions early_stopping{};
+    /// Several objectives (e.g. accuracy and parameters, parse_objectives()
+    /// "accuracy,params"): selection and replacement compare networks by
+    /// Pareto front (see `pareto_rule`) and the run keeps its front of
+    /// non-dominated networks (EvolutionResult::pareto_front, pareto.txt).
+    /// Empty (the default): one objective, the score, as always. The best
+    /// network, hall of fame and stop criteria stay on the score either way.
+    Objectives objectives{};
+    /// How a run with objectives keeps its population: crowding (NSGA-II,
+    /// the default), hypervolume (SMS-EMOA) or chebyshev (random weights).
+    ParetoRule pareto_rule = ParetoRule::crowding;
+
+    /// True when the run has objectives (a multi-objective run).
+    bool multi_objective() const noexcept { return !objectives.empty(); }
 
     /// The preset in effect (regularized when unset).
     EvolutionPreset effective_preset() const noexcept { return preset.value_or(EvolutionPreset::regularized); }
@@ -268,6 +282,7 @@ struct EvolutionOptions {
             fail("stop.target_score", "must be finite");
         }
         early_stopping.validate();
+        validate_objectives(objectives);
     }
 };
 

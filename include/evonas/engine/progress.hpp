@@ -19,6 +19,14 @@ struct Progress {
     std::uint64_t max_evaluations = 0;         ///< 0 when there is no such limit
     std::uint64_t since_improvement = 0;       ///< finished jobs since the best last improved
     double resource_used = 0.0;                ///< trained networks' resource (StopCriteria::resource_metric)
+    /// Multi-objective runs (EvolutionOptions::objectives): networks on the
+    /// Pareto front now (0 otherwise).
+    std::size_t front_size = 0;
+    /// Multi-objective runs: the front's hypervolume (objective_reference();
+    /// NaN without a reference point or without objectives).
+    double hypervolume = std::numeric_limits<double>::quiet_NaN();
+    /// Multi-objective runs: how many times the front changed so far.
+    std::uint64_t front_updates = 0;
 };
 
 }  // namespace evonas

@@ -18,6 +18,13 @@ struct EvolutionResult {
     RunCounts counts{};                                 ///< the run's counters
     double elapsed_seconds = 0.0;                       ///< the driver's clock at the end
     std::string stop_reason;                            ///< "max_evaluations", "patience", ...; empty if none
+    /// Multi-objective runs: every trained network no other one dominates
+    /// (constrained dominance, engine/pareto.hpp), by score, best first.
+    /// Empty for a single-objective run.
+    std::vector<Individual<G>> pareto_front;
+    /// Multi-objective runs: the front's hypervolume (NaN without a
+    /// reference point, see Objective::reference).
+    double hypervolume = 0.0;
 };
 
 }  // namespace evonas

@@ -109,7 +109,7 @@ struct IslandModelAccess {
         nlohmann::json hall = nlohmann::json::array();
         for (const auto& m : model.hall_) hall.push_back(individual_to_json(m, space));
         const auto c = model.counts();
-        return {{"format", "evonas-checkpoint"},
+        nlohmann::json out{{"format", "evonas-checkpoint"},
                 {"format_version", checkpoint_format_version},
                 {"evonas_version", version_string()},
                 {"run", run_json(model)},
@@ -125,6 +125,14 @@ struct IslandModelAccess {
                 {"islands", islands},
                 {"seen", model.seen_.size()},
                 {"hall_of_fame", hall}};
+        // Multi-objective runs only, so other checkpoints stay as they were.
+        if (model.options_.multi_objective()) {
+            nlohmann::json front = nlohmann::json::array();
+            for (const auto& m : model.front_) front.push_back(individual_to_json(m, space));
+            out["pareto_front"] = std::move(front);
+            out["front_updates"] = model.front_updates_;
+        }
+        return out;
     }
 
     // The run's identity in a checkpoint; the space's name when it has one.
@@ -247,6 +255,19 @@ struct IslandModelAccess {
             model.hall_.push_back(individual_from_json<G>(j.at("hall_of_fame")[k], space,
                                                        fmt::format("{}.hall_of_fame[{}]", source, k)));
         }
+        model.front_.clear();
+        model.front_updates_ = 0;
+        if (model.options_.multi_objective()) {
+            if (!j.contains("pareto_front")) {
+                throw ConfigError(source, "has no pareto_front: it was written by a run without objectives");
+            }
+            for (std::size_t k = 0; k < j.at("pareto_front").size(); ++k) {
+                model.front_.push_back(individual_from_json<G>(j.at("pareto_front")[k], space,
+                                                            fmt::format("{}.pareto_front[{}]", source, k)));
+            }
+            model.front_updates_ = get_member<std::uint64_t>(j, "front_updates", source);
+        }
+        model.hypervolume_ = model.front_hypervolume();
         const auto& c = j.at("counts");
         const auto count = [&](const char* key) { return get_member<std::uint64_t>(c, key, source + ".counts"); };
         model.counts_ = {count("proposed"), count("finished"), count("ok"), count("failed"), count("invalid"),

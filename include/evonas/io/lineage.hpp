@@ -5,6 +5,8 @@
 //   "job"         a job finished: its result, worker and times
 //   "migration"   an island sent migrants to another
 //   "warning"     something a user should know that did not stop the run
+//   "front"       multi-objective runs: the Pareto front changed (its size,
+//                 hypervolume and the job that changed it)
 //
 // A line reaches the kernel before the engine call that wrote it returns,
 // so a killed process loses no finished job; a checkpoint first flushes the
@@ -14,6 +16,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -81,9 +84,19 @@ public:
 
     /// Appends a "job" line for `record` (and its seen.bin record when it
     /// was trained).
-    void on_finished(const JobRecord<G>& record, const Progress&) override {
+    void on_finished(const JobRecord<G>& record, const Progress& progress) override {
         line_.clear();
         append_record_line(line_, record, space_, text_);
+        if (progress.front_updates > front_updates_) {  // the front changed with this job
+            front_updates_ = progress.front_updates;
+            line_ += nlohmann::json{{"type", "front"}, {"job", record.job.id}, {"size", progress.front_size},
+                                    {"hypervolume", std::isfinite(progress.hypervolume)
+                                                        ? nlohmann::json(progress.hypervolume)
+                                                        : nlohmann::json(nullptr)},
+                                    {"time", progress.elapsed_seconds}}
+                         .dump() +
+                     "\n";
+        }
         write_text(line_);
         ++records_;
         pending_.erase(record.job.id);
@@ -161,6 +174,7 @@ private:
     std::filesystem::path path_;
     const space_of<G>& space_;
     std::size_t records_ = 0;
+    std::uint64_t front_updates_ = 0;  // the Progress::front_updates of the last "front" line
     std::shared_ptr<SeenFile> seen_;
     int fd_ = -1;
     std::uint64_t bytes_ = 0;
@@ -173,7 +187,7 @@ private:
 using LineageLog = BasicLineageLog<Genome<LayerGene>>;
 
 /// What a lineage line is.
-enum class LineageKind { dispatched, job, migration, warning, report };
+enum class LineageKind { dispatched, job, migration, warning, report, front };
 
 /// One line of a lineage log as read back.
 template <class G>
@@ -252,13 +266,15 @@ public:
                 event.kind = LineageKind::migration;
             } else if (type == "warning") {
                 event.kind = LineageKind::warning;
+            } else if (type == "front") {
+                event.kind = LineageKind::front;
             } else if (type == "report") {
                 event.kind = LineageKind::report;
                 std::tie(event.report, event.decision) = report_from_json(j, source);
             } else {
                 throw ParseError(path_.string(), line_no_, 1,
                                  "expected a lineage record with \"type\": \"job\", \"dispatched\", \"migration\", "
-                                 "\"warning\" or \"report\"");
+                                 "\"warning\", \"report\" or \"front\"");
             }
             valid_ = offset_;
             event.begin_offset = begin;
@@ -312,6 +328,7 @@ struct BasicLineageContents {
     std::size_t dispatched = 0;                         ///< dispatched lines
     std::size_t migrations = 0;                         ///< migration lines
     std::size_t warnings = 0;                           ///< warning lines
+    std::size_t fronts = 0;                             ///< front lines (multi-objective runs)
     std::vector<std::pair<Report, Decision>> reports;   ///< report lines, in file order
     std::size_t valid_bytes = 0;                        ///< bytes up to the last complete line
     bool torn_tail = false;  ///< the last line had no newline (a crash mid-write): ignored
@@ -334,6 +351,7 @@ BasicLineageContents<G> read_lineage(const std::filesystem::path& path, const sp
             case LineageKind::migration: ++contents.migrations; break;
             case LineageKind::warning: ++contents.warnings; break;
             case LineageKind::report: contents.reports.emplace_back(event->report, event->decision); break;
+            case LineageKind::front: ++contents.fronts; break;
         }
     }
     contents.valid_bytes = static_cast<std::size_t>(reader.valid_bytes());

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -107,9 +108,15 @@ inline std::string progress_line(const Progress& p, std::size_t workers, std::op
     }
     const std::string best = p.counts.ok ? fmt::format("{:.4f}", p.best_score) : std::string("-");
     const std::string in_use = busy ? fmt::format("{:.1f}", *busy) : fmt::format("{}", p.in_flight);
-    return fmt::format("evonas: {}{} evaluated | best {} | {:.2f} jobs/s | {}/{} workers busy | "
+    // Multi-objective runs: the front's size and hypervolume after the best score.
+    std::string front;
+    if (p.front_size > 0) {
+        front = std::isfinite(p.hypervolume) ? fmt::format(" | front {} (HV {:.4g})", p.front_size, p.hypervolume)
+                                             : fmt::format(" | front {}", p.front_size);
+    }
+    return fmt::format("evonas: {}{} evaluated | best {}{} | {:.2f} jobs/s | {}/{} workers busy | "
                        "failed {} | ETA {}",
-                       p.counts.finished, total, best, rate, in_use, workers,
+                       p.counts.finished, total, best, front, rate, in_use, workers,
                        p.counts.failed + p.counts.timed_out, eta);
 }
 

@@ -148,6 +148,8 @@ std::shared_ptr<BasicLineageLog<G>> open_run_files(IslandModel<G>& model, const 
 struct PendingCheckpoint {
     std::string text;            ///< checkpoint.json's content
     std::string best;            ///< best.txt's content ("" when nothing scored yet)
+    std::string pareto;          ///< pareto.txt's content (multi-objective runs; "" otherwise)
+    std::string pareto_json;     ///< pareto.json's content (multi-objective runs; "" otherwise)
     Progress progress;           ///< where the run stood
 };
 
@@ -161,7 +163,12 @@ PendingCheckpoint take_checkpoint(const IslandModel<G>& model, const BasicLineag
     snapshot["lineage_records"] = log.records();
     snapshot["seen_records"] = log.seen_records();
     c.text = snapshot.dump() + "\n";
-    if (const auto result = model.result(); result.best) c.best = best_text(*result.best, model.space());
+    const auto result = model.result();
+    if (result.best) c.best = best_text(*result.best, model.space());
+    if (const auto& objectives = model.options().objectives; !objectives.empty()) {
+        c.pareto = pareto_text(result.pareto_front, objectives, result.hypervolume, model.space());
+        c.pareto_json = pareto_json(result.pareto_front, objectives, result.hypervolume, model.space()).dump(2) + "\n";
+    }
     c.progress = model.progress();
     return c;
 }
@@ -176,6 +183,10 @@ void write_checkpoint_files(const PendingCheckpoint& c, const RunPaths& paths, B
     log.sync();
     write_file_atomically(paths.checkpoint(), c.text, "checkpoint");
     if (!c.best.empty()) write_file_atomically(paths.best(), c.best, "best genome");
+    if (!c.pareto.empty()) {
+        write_file_atomically(paths.pareto(), c.pareto, "Pareto front");
+        write_file_atomically(paths.pareto_json(), c.pareto_json, "Pareto front");
+    }
 }
 
 /// Takes and writes a checkpoint, and tells the model's observers: for a

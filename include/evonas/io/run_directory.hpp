@@ -4,9 +4,12 @@
 //   checkpoint.json the last snapshot (io/checkpoint.hpp)
 //   seen.bin        the duplicate index, 24 bytes per trained job (io/seen_file.hpp)
 //   best.txt        the best genome so far, its score and job id
+//   pareto.txt      multi-objective runs: the Pareto front, one network per
+//   pareto.json     block (text) or array item (JSON), best score first
 // A directory holding a different run is refused, never overwritten.
 #pragma once
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -58,6 +61,17 @@ inline nlohmann::json options_to_json(const EvolutionOptions& options) {
                                {"min_comparisons", e.comparisons()},
                                {"warmup_steps", e.warmup_steps},
                                {"per_island", e.per_island}};
+    }
+    if (!o.objectives.empty()) {
+        auto& list = j["objectives"] = nlohmann::json::array();
+        for (const auto& ob : o.objectives) {
+            nlohmann::json item{{"name", ob.name}, {"direction", std::string(to_string(ob.direction))},
+                                {"log_scale", ob.log_scale}};
+            if (ob.limit) item["limit"] = *ob.limit;
+            if (ob.reference) item["reference"] = *ob.reference;
+            list.push_back(std::move(item));
+        }
+        j["pareto_rule"] = std::string(to_string(o.pareto_rule));
     }
     return j;
 }
@@ -114,6 +128,8 @@ struct RunPaths {
     std::filesystem::path checkpoint() const { return dir / "checkpoint.json"; }  ///< the last snapshot
     std::filesystem::path seen() const { return dir / "seen.bin"; }               ///< the duplicate index
     std::filesystem::path best() const { return dir / "best.txt"; }               ///< the best genome so far
+    std::filesystem::path pareto() const { return dir / "pareto.txt"; }           ///< the Pareto front (text)
+    std::filesystem::path pareto_json() const { return dir / "pareto.json"; }     ///< the Pareto front (JSON)
 };
 
 /// The identity of a run as run.json stores it.
@@ -207,6 +223,45 @@ std::string best_text(const Individual<G>& best, const space_of<G>& space) {
 template <class G>
 void write_best(const RunPaths& paths, const Individual<G>& best, const space_of<G>& space) {
     write_file_atomically(paths.best(), best_text(best, space), "best genome");
+}
+
+/// pareto.txt's content: the objectives, then per network of the front
+/// (best score first) its objective values, job id and canonical text.
+template <class G>
+std::string pareto_text(const std::vector<Individual<G>>& front, const Objectives& objectives, double hv,
+                        const space_of<G>& space) {
+    std::string out = fmt::format("# Pareto front: {} networks; objectives", front.size());
+    for (const auto& o : objectives) out += fmt::format(" {} ({})", o.name, to_string(o.direction));
+    out += std::isnan(hv) ? std::string("; hypervolume: no reference point\n") : fmt::format("; hypervolume {}\n", hv);
+    for (const auto& m : front) {
+        out += "\n";
+        for (std::size_t k = 0; k < objectives.size(); ++k) {
+            out += fmt::format("{}{} {}", k ? "  " : "", objectives[k].name, objectives[k].raw(m.fitness));
+        }
+        out += fmt::format("\njob {}\n{}\n", m.id, genome_text_of(m.genome, space));
+    }
+    return out;
+}
+
+/// pareto.json's content: {"objectives", "hypervolume", "front": [{"job",
+/// "objectives": {name: value}, "score", "genome"}]}.
+template <class G>
+nlohmann::json pareto_json(const std::vector<Individual<G>>& front, const Objectives& objectives, double hv,
+                           const space_of<G>& space) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const auto& o : objectives) names.push_back({{"name", o.name}, {"direction", std::string(to_string(o.direction))}});
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& m : front) {
+        nlohmann::json values = nlohmann::json::object();
+        for (const auto& o : objectives) {
+            const double v = o.raw(m.fitness);
+            values[o.name] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+        }
+        items.push_back({{"job", m.id}, {"objectives", values}, {"score", m.score},
+                         {"genome", genome_text_of(m.genome, space)}});
+    }
+    return {{"objectives", names}, {"hypervolume", std::isfinite(hv) ? nlohmann::json(hv) : nlohmann::json(nullptr)},
+            {"front", items}};
 }
 
 }  // namespace evonas

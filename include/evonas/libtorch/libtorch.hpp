@@ -19,6 +19,7 @@
 #include <evonas/libtorch/export_model.hpp>
 #include <evonas/libtorch/export_python.hpp>
 #include <evonas/libtorch/export_torchscript.hpp>
+#include <evonas/libtorch/latency.hpp>
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
 #include <evonas/libtorch/shared_data.hpp>

@@ -53,6 +53,7 @@
 #include <evonas/libtorch/builder.hpp>
 #include <evonas/libtorch/cnn_check.hpp>
 #include <evonas/libtorch/dataset.hpp>
+#include <evonas/libtorch/latency.hpp>
 #include <evonas/libtorch/device.hpp>
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
@@ -453,6 +454,9 @@ private:
         auto fitness = Fitness::of(options_.metric == ScoreMetric::accuracy ? e.accuracy : e.balanced_accuracy);
         fitness.with("val_accuracy", e.accuracy).with("val_balanced_accuracy", e.balanced_accuracy).with("val_loss", e.loss);
         fitness = finish_metrics(std::move(fitness));
+        if (options_.latency.repeats > 0) {
+            fitness.with("latency_ms", measure_latency_ms(net, data_->validation.inputs, options_.latency));
+        }
         if (!options_.model_dir.empty()) {
             save_model(options_.model_dir / fmt::format("job-{}.pt", ctx.job_id), *last_, space_);
         }

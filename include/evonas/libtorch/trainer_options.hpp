@@ -31,6 +31,18 @@ enum class OptimizerKind : std::uint8_t {
     adam,         ///< Adam (momentum ignored)
 };
 
+/// How CnnTrainer measures latency (TrainerOptions::latency).
+struct LatencyOptions {
+    int repeats = 0;          ///< timed batches (0: do not measure); the median counts
+    std::int64_t batch = 1;   ///< samples per batch (1: the latency of one sample)
+
+    /// Throws ConfigError("TrainerOptions.latency...") for bad values.
+    void validate() const {
+        if (repeats < 0) throw ConfigError("TrainerOptions.latency.repeats", "must be >= 0");
+        if (batch < 1) throw ConfigError("TrainerOptions.latency.batch", "must be >= 1");
+    }
+};
+
 /// Options of a CnnTrainer. A hyper-parameter left at its "from the genome"
 /// value takes the genome's global gene of that name when the space has
 /// one, else the default in brackets. Validated by the trainer's
@@ -67,6 +79,10 @@ struct TrainerOptions {
     CnnLimits limits{};                ///< check() rejects networks above these (0: no limit)
     double divergence_factor = 1000.0; ///< fail when a batch loss exceeds this times the first one (0: off)
     std::filesystem::path model_dir;   ///< not empty: save each ok network as job-{id}.pt (+ .genome)
+    /// Time each trained network's inference (libtorch/latency.hpp) and
+    /// report it as the metric "latency_ms" (per sample), for runs that
+    /// minimise or limit it. Default: not measured.
+    LatencyOptions latency{};
 
     /// Throws ConfigError("TrainerOptions.<field>", ...) for the first bad field.
     void validate() const {
@@ -103,6 +119,7 @@ struct TrainerOptions {
             fail("divergence_factor", fmt::format("must be >= 0, got {}", divergence_factor));
         }
         if (limits.max_params < 0 || !(limits.max_flops >= 0.0)) fail("limits", "limits must be >= 0");
+        latency.validate();
     }
 };
 

@@ -21,7 +21,8 @@
 //                 u64 worker, f64 started, f64 finished, u8 trained
 //   result      = u8 has_best [individual], vec<(u8 has, [individual])>
 //                 island_best, vec<individual> hall_of_fame, 9 x u64 counts,
-//                 f64 elapsed, str stop_reason
+//                 f64 elapsed, str stop_reason, vec<individual> pareto_front,
+//                 f64 hypervolume
 //
 // Genomes travel in this binary form, not the canonical text: it is exact
 // (no decimal rounding) and costs a memcpy per value instead of a parse.
@@ -427,7 +428,7 @@ inline RunCounts read_counts(Reader& r) {
     return c;
 }
 
-/// Appends a run's result: best, island bests, hall of fame, counts, time, stop reason.
+/// Appends a run's result: best, island bests, hall of fame, counts, time, stop reason, Pareto front.
 template <class G>
 void write(Writer& w, const EvolutionResult<G>& result, const space_of<G>* space = nullptr) {
     const auto optional = [&](const std::optional<Individual<G>>& m) {
@@ -441,6 +442,8 @@ void write(Writer& w, const EvolutionResult<G>& result, const space_of<G>* space
     write(w, result.counts);
     w.f64(result.elapsed_seconds);
     w.str(result.stop_reason);
+    write(w, result.pareto_front, space);
+    w.f64(result.hypervolume);
 }
 
 /// Reads a run's result, its genomes checked against `space`.
@@ -459,6 +462,8 @@ EvolutionResult<G> read_result(Reader& r, const space_of<G>& space) {
     result.counts = read_counts(r);
     result.elapsed_seconds = r.f64();
     result.stop_reason = r.str();
+    result.pareto_front = read_individuals<G>(r, space);
+    result.hypervolume = r.f64();
     return result;
 }
 
