@@ -4,7 +4,7 @@
 // per configuration on rank 0.
 //
 //   mpiexec -n 4 build/benchmarks/bench_mpi [--jobs 100000] [--jobs-per-worker 1,2] [--repeat 1]
-//                                           [--run-dir DIR]
+//                                           [--run-dir DIR] [--surrogate K]
 //
 // With --run-dir, each run writes its run files there (lineage log,
 // seen.bin, a checkpoint every 25 jobs, as a real run) and the JSON adds
@@ -17,6 +17,11 @@
 // encode, send) divided by the jobs; the rest of its time it waits.
 // "engine_us_per_job" is propose() + complete() alone in one process, for
 // comparison.
+//
+// With --surrogate K, the run screens with the surrogate (K candidates per
+// proposal, EvolutionOptions::surrogate): the master's cost then includes
+// breeding, features, predictions and refits (bench_surrogate measures them
+// apart); --jobs 2000 puts the run around 1,000 trained networks.
 //
 // With --reports K, every job reports K times (early stopping with ASHA):
 // each report goes from the worker to its master and the answer back, and
@@ -93,8 +98,12 @@ evonas::EvolutionOptions evolution(std::uint64_t jobs) {
     return o;
 }
 
+std::size_t surrogate_candidates = 0;  // --surrogate K
+
 double engine_us_per_job(const evonas::SearchSpace& space, std::uint64_t jobs) {
-    evonas::IslandModel<> model(space, evolution(jobs));
+    auto options = evolution(jobs);
+    options.surrogate.candidates = surrogate_candidates;
+    evonas::IslandModel<> model(space, options);
     NoOp trainer;
     const auto start = std::chrono::steady_clock::now();
     while (auto job = model.propose(0)) {
@@ -179,7 +188,9 @@ int main(int argc, char** argv) {
         "  --run-dir DIR             write the run files there (replaced each run) and report the cost per\n"
         "                            job in each tenth of the run, the checkpoint size and memory per job\n"
         "  --reports K               each job reports K times (ASHA early stopping): prints the time a\n"
-        "                            trainer waits per report (the worker-master round trip)\n";
+        "                            trainer waits per report (the worker-master round trip)\n"
+        "  --surrogate K             screen with the surrogate, K candidates per proposal (its cost is the\n"
+        "                            master's; --jobs 2000 measures it around 1,000 trained networks)\n";
     // Before MPI starts: --help works without mpiexec.
     for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];
@@ -200,6 +211,7 @@ int main(int argc, char** argv) {
         else if (i + 1 < argc && flag == "--repeat") repeat = std::stoi(argv[i + 1]);
         else if (i + 1 < argc && flag == "--run-dir") run_dir = argv[i + 1];
         else if (i + 1 < argc && flag == "--reports") reports = std::stoi(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--surrogate") surrogate_candidates = std::stoul(argv[i + 1]);
         else {
             std::fprintf(stderr, "bench_mpi: bad argument '%s'\n%s", argv[i], usage);
             return 2;
@@ -222,6 +234,7 @@ int main(int argc, char** argv) {
         evonas::mpi::DriverStats stats;
         evonas::mpi::RunOptions options;
         options.evolution = evolution(jobs);
+        options.evolution.surrogate.candidates = surrogate_candidates;
         if (reports > 0) options.evolution.early_stopping.kind = evonas::EarlyStopping::asha;
         options.jobs_per_worker = depth;
         options.progress = false;
@@ -270,10 +283,11 @@ int main(int argc, char** argv) {
         fmt::print(
             "{{\"benchmark\": \"mpi_master_throughput\", \"ranks\": {}, \"workers\": {}, \"jobs_per_worker\": {}, "
             "\"jobs\": {}, \"seconds\": {:.3f}, \"jobs_per_second\": {:.0f}, \"master_busy_us_per_job\": {:.2f}, "
-            "\"master_cpu_us_per_job\": {:.2f}, \"master_busy_fraction\": {:.3f}, \"engine_us_per_job\": {:.2f}, \"duplicates\": {}}}\n",
+            "\"master_cpu_us_per_job\": {:.2f}, \"master_busy_fraction\": {:.3f}, \"engine_us_per_job\": {:.2f}, \"duplicates\": {}, "
+            "\"surrogate_candidates\": {}}}\n",
             world.size(), world.size() - 1, depth, result.counts.finished, seconds, n / seconds,
             stats.busy_seconds * 1e6 / n, stats.busy_cpu_seconds * 1e6 / n, stats.busy_seconds / stats.wall_seconds, engine_us,
-            result.counts.duplicates);
+            result.counts.duplicates, surrogate_candidates);
         if (!run_dir.empty() && tenths->us_per_job.size() >= 2) {
             const auto& t = tenths->us_per_job;
             const double rss_end = evonas::bench::resident_bytes();

@@ -36,18 +36,26 @@
 #             Optuna's NSGA-II, hypervolume, 9 epochs per network, 10 seeds
 #             x 40 networks on SANS and MINERvA; writes
 #             docs/search-multi-objective.md and its plots (same needs)
+#   surrogate the surrogate pre-screen's engine cost (bench_surrogate at 100,
+#             1,000 and 10,000 scored networks) and one MPI master's jobs/s
+#             with it on (bench_mpi --surrogate 16 --jobs 2000, 4 ranks)
+#   search_sur the surrogate study (run_search.py --surrogate): evonas
+#             evolution with and without the surrogate pre-screen and the
+#             same 16 candidates picked at random, 9 epochs per network, 10
+#             seeds x 40 networks on three tasks; writes
+#             docs/search-surrogate.md and its plots (same needs as search)
 #
 # Environment: EVONAS_BENCH_PARTS (default: all of the above),
 # EVONAS_BENCH_SCALE (default: titan), EVONAS_BENCH_SEARCH (extra arguments
 # of benchmarks/search/run_search.py, e.g. "--quick"),
 # EVONAS_BENCH_SEARCH_ES (extra arguments of run_search.py --early-stopping,
-# e.g. "--quick" or "--peer-seeds 5"), EVONAS_BENCH_SEARCH_MO (the same for
-# --multi-objective),
+# e.g. "--quick" or "--peer-seeds 5"), EVONAS_BENCH_SEARCH_MO and
+# EVONAS_BENCH_SEARCH_SUR (the same for --multi-objective and --surrogate),
 # EVONAS_BENCH_JOBS (parallel build jobs, default 2),
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
-# docs/benchmarks.md (it is rewritten only when every part ran; the trainer
-# part alone rewrites only its own section, dated), EVONAS_SKIP_DEPS=1 to
+# docs/benchmarks.md (it is rewritten only when every part ran; the trainer,
+# mpi or surrogate part alone rewrites only its own section, dated), EVONAS_SKIP_DEPS=1 to
 # skip the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,11 +63,12 @@ cd "$root"
 py=/usr/bin/python3
 build=${EVONAS_BENCH_BUILD_DIR:-build-bench}
 out=$build/results
-parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer search search_es search_mo}
+parts=${EVONAS_BENCH_PARTS:-genome engine overhead scale mpi persistence trainer surrogate search search_es search_mo search_sur}
 scale_parts=${EVONAS_BENCH_SCALE:-titan}
 search_args=${EVONAS_BENCH_SEARCH:-}
 search_es_args=${EVONAS_BENCH_SEARCH_ES:-}
 search_mo_args=${EVONAS_BENCH_SEARCH_MO:-}
+search_sur_args=${EVONAS_BENCH_SEARCH_SUR:-}
 started=$(date +%s)
 
 if [ "${EVONAS_SKIP_DEPS:-0}" != 1 ]; then
@@ -77,10 +86,11 @@ want() { case " $parts " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 targets=()
 for pt in genome:bench_genome engine:bench_engine overhead:bench_overhead scale:bench_scale mpi:bench_mpi \
           persistence:bench_persistence persistence:bench_mpi trainer:bench_trainer search:bench_search \
-          search_es:bench_search search_mo:bench_search; do
+          search_es:bench_search search_mo:bench_search search_sur:bench_search surrogate:bench_surrogate \
+          surrogate:bench_mpi; do
   t=${pt#*:}
   want "${pt%%:*}" || continue
-  case " ${targets[*]} " in *" $t "*) continue ;; esac  # bench_search: search, search_es and search_mo
+  case " ${targets[*]} " in *" $t "*) continue ;; esac  # bench_search: the search parts
   if cmake --build "$build" --target help 2>/dev/null | grep -q "^$t:"; then targets+=("$t"); fi
 done
 if [ ${#targets[@]} -gt 0 ]; then
@@ -147,6 +157,15 @@ if want persistence; then
     rm -rf "$out/mpi-run"
   else skipped bench_mpi_run_files "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
 fi
+if want surrogate; then
+  step bench_surrogate "$build/benchmarks/bench_surrogate"
+  if have bench_mpi && command -v mpiexec >/dev/null; then
+    mpi_flags=(--oversubscribe)
+    [ "$(id -u)" -ne 0 ] || mpi_flags+=(--allow-run-as-root)
+    step bench_surrogate_mpi mpiexec "${mpi_flags[@]}" -n 4 "$build/benchmarks/bench_mpi" --jobs 2000 \
+      --jobs-per-worker 1 --repeat 3 --surrogate 16
+  else skipped bench_surrogate_mpi "bench_mpi was not built (no Boost.MPI/OpenMPI) or mpiexec is missing"; fi
+fi
 if want trainer; then
   if have bench_trainer && $py -c 'import torch' 2>/dev/null; then
     step bench_trainer $py benchmarks/bench_trainer.py --cpp "$build/benchmarks/bench_trainer" --steps 60 --rounds 7
@@ -176,6 +195,8 @@ want search && run_search_part search docs/search.md search $search_args
 want search_es && run_search_part search_es docs/search-early-stopping.md search-es --early-stopping $search_es_args
 # shellcheck disable=SC2086 # several arguments
 want search_mo && run_search_part search_mo docs/search-multi-objective.md search-mo --multi-objective $search_mo_args
+# shellcheck disable=SC2086 # several arguments
+want search_sur && run_search_part search_sur docs/search-surrogate.md search-sur --surrogate $search_sur_args
 uptime >"$out/load-after.txt"
 
 $py scripts/render_benchmarks.py collect "$out" --seconds "$(( $(date +%s) - started ))" \
@@ -184,8 +205,8 @@ echo "== bench: results in $build/bench-results.json"
 if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ -z "${EVONAS_BENCH_PARTS:-}" ]; then
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
   echo "== bench: wrote docs/benchmarks.md"
-elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && { [ "$parts" = trainer ] || [ "$parts" = mpi ]; }; then
-  # The trainer or the MPI part alone replaces only its own section, marked with its date.
+elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && { [ "$parts" = trainer ] || [ "$parts" = mpi ] || [ "$parts" = surrogate ]; }; then
+  # The trainer, MPI or surrogate part alone replaces only its own section, marked with its date.
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md --only "$parts"
   echo "== bench: rewrote the $parts section of docs/benchmarks.md"
 elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ]; then

@@ -17,6 +17,13 @@ RUN_DIR/plots/ unless --out says otherwise:
                 trained network on the first two objectives (coloured by
                 when it finished) with the Pareto front, and the front's
                 hypervolume over time (the lineage's "front" lines)
+  surrogate.png runs with the surrogate pre-screen only (job lines carrying
+                "predicted": {"candidates", "mean", "spread"}): the predicted
+                validation score (error bars: the spread across the
+                ensemble's trees) against the actual one for every screened
+                job that finished ok, coloured by completion order, and the
+                Spearman rank correlation between the two over a rolling
+                window of screened jobs (the whole run's in the title)
 
 Needs matplotlib (Debian: python3-matplotlib). Exit status 0 on success,
 2 for a bad run directory, 3 when matplotlib is missing.
@@ -183,6 +190,8 @@ def main():
     written = ["scores.png", "workers.png", "lineage.png"]
     if plot_front(plt, args.run_dir, jobs, out):
         written.append("front.png")
+    if plot_surrogate(plt, jobs, out):
+        written.append("surrogate.png")
     print(f"plot_run: wrote {', '.join(written)} to {out}")
     return 0
 
@@ -245,6 +254,91 @@ def plot_front(plt, run_dir, jobs, out):
     ax2.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "front.png"), dpi=110)
+    plt.close(fig)
+    return True
+
+
+def ranks(values):
+    """1-based ranks, ties taking their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x, y):
+    """Spearman's rank correlation (the Pearson correlation of the ranks);
+    None for fewer than 3 pairs or a constant side."""
+    if len(x) < 3:
+        return None
+    rx, ry = ranks(x), ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / (sxx * syy) ** 0.5 if sxx > 0 and syy > 0 else None
+
+
+def plot_surrogate(plt, jobs, out):
+    """surrogate.png for a run with the surrogate pre-screen; False when no
+    job line carries a prediction."""
+    screened = sorted((j for j in jobs if isinstance(j.get("predicted"), dict) and
+                       j["predicted"].get("mean") is not None), key=lambda j: (j["end"], j["id"]))
+    if not screened:
+        return False
+    pts = [(j["predicted"]["mean"], j["predicted"].get("spread") or 0.0, j["fitness"]["score"])
+           for j in screened if j["fitness"]["status"] == "ok" and j["fitness"].get("score") is not None]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 5))
+    if pts:
+        order = list(range(1, len(pts) + 1))
+        ax1.errorbar([p[0] for p in pts], [p[2] for p in pts], xerr=[p[1] for p in pts], fmt="none",
+                     ecolor="lightgrey", elinewidth=0.8, zorder=1)
+        sc = ax1.scatter([p[0] for p in pts], [p[2] for p in pts], c=order, cmap="viridis", s=18, zorder=2)
+        fig.colorbar(sc, ax=ax1, label="completion order (screened jobs that finished ok)")
+        lo = min(min(p[0] - p[1] for p in pts), min(p[2] for p in pts))
+        hi = max(max(p[0] + p[1] for p in pts), max(p[2] for p in pts))
+        ax1.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=0.8, label="actual = predicted")
+        ax1.legend(loc="lower right", fontsize=8)
+    else:
+        ax1.text(0.5, 0.5, "no screened job finished ok", ha="center", transform=ax1.transAxes)
+    candidates = [j["predicted"].get("candidates") for j in screened if j["predicted"].get("candidates") is not None]
+    failed = len(screened) - len(pts)
+    ax1.set_xlabel("predicted validation score (mean of the trees; bars: their spread)")
+    ax1.set_ylabel("actual validation score")
+    among = f", each among {sum(candidates) / len(candidates):.1f} candidates on average" if candidates else ""
+    ax1.set_title(f"{len(screened)} screened jobs{among}" + (f"; {failed} not ok (not shown)" if failed else ""),
+                  fontsize=10)
+    ax1.grid(alpha=0.3)
+    overall = spearman([p[0] for p in pts], [p[2] for p in pts])
+    window = 20 if len(pts) >= 40 else max(5, len(pts) // 2)
+    xs, ys = [], []
+    for end in range(window, len(pts) + 1):
+        part = pts[end - window:end]
+        rho = spearman([p[0] for p in part], [p[2] for p in part])
+        if rho is not None:
+            xs.append(end)
+            ys.append(rho)
+    if xs:
+        ax2.plot(xs, ys, color="black", linewidth=1.2)
+        ax2.axhline(0.0, color="grey", linewidth=0.8)
+        ax2.set_ylim(-1.05, 1.05)
+    else:
+        ax2.text(0.5, 0.5, f"too few screened jobs for a window of {window}", ha="center", transform=ax2.transAxes)
+    ax2.xaxis.get_major_locator().set_params(integer=True)
+    ax2.set_xlabel(f"completion order (the window's last job; window of {window} screened jobs)")
+    ax2.set_ylabel("Spearman rank correlation, predicted vs actual")
+    ax2.set_title("rank correlation over the run; whole run: " +
+                  (f"{overall:.2f} ({len(pts)} jobs)" if overall is not None else "-"), fontsize=10)
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "surrogate.png"), dpi=110)
     plt.close(fig)
     return True
 

@@ -526,6 +526,43 @@ def _generic(value):
     return f"`{json.dumps(value)}`"
 
 
+def render_surrogate(p):
+    p.add("## Surrogate pre-screen cost", "",
+          "What it does: `bench_surrogate` runs the engine with an instant trainer on the 2-D CNN space "
+          "(features from the shape inference for 3 x 32 x 24 inputs) until N networks are scored, then "
+          "measures the engine's microseconds per job over the next max(200, N / 5) jobs with the surrogate "
+          "on (16 candidates bred, checked for twins, their features and predictions, and the refits that "
+          "fall in the window) against the same engine with it off, in the same run; it also times one refit "
+          "at N and one candidate's features and prediction. `mpiexec -n 4 bench_mpi --surrogate 16 --jobs "
+          "2000` gives one MPI master's jobs per second with the surrogate on around 1,000 trained networks. "
+          "It shows the master's cost of thinking before dispatching; it does not show whether the "
+          "predictor pays off (that is [search-surrogate.md](search-surrogate.md)).", "")
+    note = p.missing("bench_surrogate")
+    if note:
+        p.add(note, "")
+        return
+    rows = []
+    for r in (p.data("bench_surrogate") or []):
+        if r.get("benchmark") != "surrogate_cost":
+            continue
+        rows.append([r["scored"], r["window"], r["us_per_job"], r["us_per_job_without"], r["ratio"],
+                     r["refits_in_window"], r["refit_ms"], r["features_us"], r["predict_us"],
+                     r["jobs_per_second_bound"]])
+    p.add(table(["networks scored", "jobs measured", "engine us/job with", "without", "ratio", "refits in window",
+                 "one refit ms", "features us", "prediction us", "jobs/s bound"], rows), "")
+    d = p.data("bench_surrogate_mpi") if "bench_surrogate_mpi" in p.runs else None
+    rows = []
+    for r in (d if isinstance(d, list) else [d] if d else []):
+        if r.get("benchmark") == "mpi_master_throughput":
+            rows.append([r["ranks"], r["jobs"], r.get("surrogate_candidates"), r["jobs_per_second"],
+                         r.get("master_cpu_us_per_job"), r.get("master_busy_fraction")])
+    if rows:
+        p.add("One MPI master with the surrogate on (`bench_mpi --surrogate 16 --jobs 2000`, 3 workers):", "",
+              table(["ranks", "jobs", "candidates", "jobs/s", "master CPU us/job", "master busy"], rows), "")
+    else:
+        p.add(p.missing("bench_surrogate_mpi") or "*The MPI master was not measured.*", "")
+
+
 def render_search(p):
     p.add("## Search efficiency", "")
     p.add("The search-efficiency benchmark (part `search`: evonas evolution, seeded evolution and random "
@@ -534,10 +571,15 @@ def render_search(p):
     p.add("Its early-stopping study (part `search_es`: evonas evolution with and without the ASHA stopper "
           "against Optuna TPE with its HyperbandPruner, at equal training CPU-seconds) writes "
           "[search-early-stopping.md](search-early-stopping.md).", "")
+    p.add("Its multi-objective study (part `search_mo`) writes "
+          "[search-multi-objective.md](search-multi-objective.md), and its surrogate study (part `search_sur`: "
+          "evonas evolution with and without the surrogate pre-screen, and the same candidates picked at "
+          "random) writes [search-surrogate.md](search-surrogate.md).", "")
 
 
 SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p)),
-            "mpi": ("## MPI driver throughput", lambda p: render_mpi(p))}
+            "mpi": ("## MPI driver throughput", lambda p: render_mpi(p)),
+            "surrogate": ("## Surrogate pre-screen cost", lambda p: render_surrogate(p))}
 
 
 def render_only(args, results):
@@ -590,6 +632,7 @@ def render(args):
     render_mpi(p)
     render_persistence(p)
     render_trainer(p)
+    render_surrogate(p)
     render_search(p)
     text = "\n".join(p.lines).rstrip() + "\n"
     with open(args.output, "w") as f:

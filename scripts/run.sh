@@ -10,11 +10,14 @@
 #   scripts/run.sh bench [PART...]
 #                          build the benchmarks in Release (preset bench), run
 #                          them (all parts, or the ones named: genome engine
-#                          overhead scale mpi persistence trainer search
-#                          search_es), write build-bench/bench-results.json
-#                          and docs/benchmarks.md (scripts/bench.sh;
+#                          overhead scale mpi persistence trainer surrogate
+#                          search search_es search_mo search_sur), write
+#                          build-bench/bench-results.json and
+#                          docs/benchmarks.md (scripts/bench.sh;
 #                          EVONAS_BENCH_*); part "search" writes docs/search.md,
-#                          part "search_es" docs/search-early-stopping.md
+#                          "search_es" docs/search-early-stopping.md,
+#                          "search_mo" docs/search-multi-objective.md,
+#                          "search_sur" docs/search-surrogate.md
 #
 # Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
 # `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets

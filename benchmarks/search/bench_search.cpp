@@ -298,6 +298,11 @@ public:
                {"op", r.job.op.substr(0, r.job.op.find(':'))},
                {"hash", fmt::format("{:016x}", r.job.hash)}};
         if (stopped) n["val_at_stop"] = f.score;
+        if (r.job.predicted.screened()) {
+            n["predicted"] = r.job.predicted.mean;
+            n["predicted_spread"] = r.job.predicted.spread;
+            n["candidates"] = r.job.predicted.candidates;
+        }
         if (f.ok() && !stopped && (!best_ || f.score > best_->second)) best_.emplace(r.job.genome, f.score);
         networks_.push_back(std::move(n));
     }
@@ -342,6 +347,7 @@ json run_search(const bench::SearchTask& task, Evaluator& evaluator, const std::
     setup.run.job_timeout_seconds = 0;  // the evaluator has its own safety net
     std::vector<G> seeds;
     if (setup.seeded) seeds.push_back(evonas::parse_genome(task.seed_genome, space));
+    if (setup.run.evolution.surrogate.active()) setup.operators.features = evonas::CnnFeatures{task.train.shape()};
     auto recorder = std::make_shared<Recorder>();
     const auto t0 = std::chrono::steady_clock::now();
     const auto result = evonas::evolve(space, [&](std::size_t) { return BenchTrainer(evaluator); }, setup.run, seeds,

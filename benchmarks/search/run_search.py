@@ -44,6 +44,25 @@ that study trained without a stopper (staged trainings are cached apart), as
 long as the cache file's name (the task's settings, the trainer revision and
 the evonas version) is the same.
 
+--surrogate runs the surrogate study instead (README.md here;
+render_surrogate.py writes its page): evonas evolution with the surrogate
+pre-screen (evolution_surrogate: each child chosen among 16 bred candidates
+by an extra-trees predictor of its validation accuracy, UCB), the ablation
+that breeds the same 16 candidates and picks one at random
+(evolution_random_k) and evonas evolution (the defaults), every network
+trained --epochs E (9) epochs, N = 40 networks, on sans, minerva and em, in
+its own folder (default build-bench/search-sur); the final best networks are
+retrained.
+
+    /usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\
+        --surrogate [--epochs 9] [--seed-cache build-bench/search-es/cache,build-bench/search-mo/cache] \\
+        [--render docs/search-surrogate.md]
+
+--seed-cache DIR[,DIR] (any mode) first appends the lines of each DIR's
+cache files (TASK-HASH.jsonl) to the same-named files of the cache, skipping
+lines the cache already has: at 9 epochs the other studies' trainings are
+this one's.
+
 These are modes of this program rather than drivers of their own because
 they need everything this one does (units, resuming, retraining, the cache);
 only the methods, the epochs passed to every command and the page differ.
@@ -71,7 +90,7 @@ MO_ONLY_METHODS = {"evolution_mo", "optuna_nsga2"}  # only in --multi-objective
 # The page's rows; `--methods` picks some. Ablations are run on request.
 DEFAULT_METHODS = ["evolution", "seeded", "random", "optuna_tpe", "optuna_random", "evolution_old"]
 ALL_METHODS = DEFAULT_METHODS + ["evolution_rf10", "evolution_asha", "optuna_tpe_hyperband", "evolution_mo",
-                                  "optuna_nsga2"]
+                                  "optuna_nsga2", "evolution_surrogate", "evolution_random_k"]
 # The early-stopping study's rows: the same search with and without the ASHA
 # stopper, and Optuna's counterpart (TPE + HyperbandPruner, the same rungs).
 ES_METHODS = ["evolution", "evolution_asha", "optuna_tpe_hyperband"]
@@ -83,6 +102,15 @@ ES_MIN_RESOURCE, ES_REDUCTION_FACTOR = 1, 3  # evonas's ASHA stopper: min_step 1
 # recorded in results.json's meta.
 MO_METHODS = ["evolution_mo", "optuna_nsga2", "evolution"]
 MO_TASKS = "sans,minerva"
+# The surrogate study's rows: evonas evolution with the surrogate pre-screen,
+# the ablation that breeds the same K candidates and picks one at random
+# (its predictor still runs, unused, and records its predictions), and
+# evonas evolution (the defaults).
+SUR_METHODS = ["evolution_surrogate", "evolution_random_k", "evolution"]
+SUR_ONLY_METHODS = {"evolution_surrogate", "evolution_random_k"}  # only in --surrogate
+# What bench_search's two surrogate methods use, recorded in results.json's
+# meta for the page: it must match benchmarks/search/search_methods.hpp.
+SUR_CANDIDATES, SUR_ACQUISITION, SUR_EXPLORATION = 16, "ucb", 0.1
 # Relative cost of one network per task (measured with `bench_search probe`),
 # used only to start the largest units first.
 TASK_WEIGHT = {"sans": 1.0, "minerva": 1.5, "em": 1.5}
@@ -135,9 +163,58 @@ class Unit:
                 "--networks", str(self.networks)] + cache
 
 
+def in_study(args):
+    """One of the studies (their own folder, --epochs E), not the main benchmark."""
+    return args.early_stopping or args.multi_objective or args.surrogate
+
+
 def epochs_args(args):
     """`--epochs E` for every bench_search and peer command of a study; nothing otherwise."""
-    return ["--epochs", str(args.epochs)] if args.early_stopping or args.multi_objective else []
+    return ["--epochs", str(args.epochs)] if in_study(args) else []
+
+
+def seed_cache(sources, cache):
+    """Appends the lines of each source folder's cache files (TASK-HASH.jsonl)
+    to the same-named files in `cache`, skipping lines it already has (and
+    torn lines: no newline, not JSON). A cache line is a function of its
+    file's name and key (common random numbers), so concatenation merges two
+    caches. Returns (lines added, lines skipped)."""
+    import fcntl
+    import glob
+    os.makedirs(cache, exist_ok=True)
+    added = skipped = 0
+    for src in sources:
+        if not os.path.isdir(src):
+            raise RuntimeError(f"--seed-cache: {src} is not a folder")
+        if os.path.realpath(src) == os.path.realpath(cache):
+            continue
+        for path in sorted(glob.glob(os.path.join(src, "*.jsonl"))):
+            with open(os.path.join(cache, os.path.basename(path)), "a+") as out:
+                fcntl.flock(out, fcntl.LOCK_EX)  # as bench_search's writers do
+                out.seek(0)
+                have = set(out.read().splitlines())
+                new = []
+                with open(path) as f:
+                    for line in f:
+                        text = line.rstrip("\n")
+                        if not line.endswith("\n") or not text or text in have:
+                            skipped += 1
+                            continue
+                        try:
+                            json.loads(text)
+                        except json.JSONDecodeError:
+                            skipped += 1
+                            continue
+                        have.add(text)
+                        new.append(text + "\n")
+                out.seek(0, os.SEEK_END)
+                if out.tell() > 0:  # a file that does not end with a newline keeps its torn line apart
+                    out.seek(out.tell() - 1)
+                    if out.read(1) != "\n":
+                        out.write("\n")
+                out.writelines(new)
+                added += len(new)
+    return added, skipped
 
 
 def read_lines(path):
@@ -193,7 +270,7 @@ def task_info(args, task):
     out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.networks)] + epochs_args(args),
                          check=True, capture_output=True, text=True, env=child_env()).stdout
     info = json.loads(out)
-    if (args.early_stopping or args.multi_objective) and info.get("settings", {}).get("epochs") != args.epochs:
+    if in_study(args) and info.get("settings", {}).get("epochs") != args.epochs:
         raise RuntimeError(f"bench_search info --epochs {args.epochs} reports epochs "
                            f"{info.get('settings', {}).get('epochs')} for {task}: is it built with --epochs?")
     long_out = subprocess.run([args.cpp, "info", "--task", task, "--networks", str(args.long_networks)] +
@@ -223,23 +300,27 @@ def main():
     ap.add_argument("--cpp", required=True, help="the bench_search program")
     ap.add_argument("--out", default="", help="results, raw searches, logs and the cache (default "
                     "build-bench/search, with --early-stopping build-bench/search-es, with --multi-objective "
-                    "build-bench/search-mo)")
-    ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache; --multi-objective at "
-                    "9 epochs reuses the early-stopping study's trainings: copy build-bench/search-es/cache there, or "
-                    "pass --cache build-bench/search-es/cache)")
+                    "build-bench/search-mo, with --surrogate build-bench/search-sur)")
+    ap.add_argument("--cache", default="", help="evaluation cache directory (default OUT/cache; --multi-objective and "
+                    "--surrogate at 9 epochs reuse the early-stopping study's trainings, and --surrogate the "
+                    "multi-objective study's: pass --seed-cache "
+                    "build-bench/search-es/cache,build-bench/search-mo/cache, or --cache build-bench/search-es/cache)")
+    ap.add_argument("--seed-cache", default="", metavar="DIR[,DIR]",
+                    help="first append these cache folders' files (TASK-HASH.jsonl) to the same-named files of the "
+                         "cache, skipping lines it already has (merging caches is concatenating their lines)")
     ap.add_argument("--tasks", default="", help=f"default sans,minerva,em; with --multi-objective {MO_TASKS}")
     ap.add_argument("--methods", default="", help=f"of {', '.join(ALL_METHODS)} (default: "
                     f"{','.join(DEFAULT_METHODS)}; with --early-stopping {','.join(ES_METHODS)}; with "
-                    f"--multi-objective {','.join(MO_METHODS)})")
+                    f"--multi-objective {','.join(MO_METHODS)}; with --surrogate {','.join(SUR_METHODS)})")
     ap.add_argument("--seeds", type=int, default=0, help="run seeds 1..SEEDS per method and task "
-                    "(default 20; with --early-stopping or --multi-objective 10)")
+                    "(default 20; in the studies 10)")
     ap.add_argument("--peer-seeds", type=int, default=0,
                     help="run seeds 1..K of the Optuna methods (default: SEEDS). Optuna's runs are the slowest "
                          "(TPE's own cost grows with the trials); they are compared unpaired (Mann-Whitney U), "
                          "so fewer of them keep the test valid, with less power")
     ap.add_argument("--networks", type=int, default=0, help="N: networks per search (default 40; with "
                     "--early-stopping 20: a budget of 20 networks of 9 epochs, 180 epochs of training; with "
-                    "--multi-objective 40)")
+                    "--multi-objective or --surrogate 40)")
     ap.add_argument("--long-task", default="sans", help="the task of the longer run ('' for none)")
     ap.add_argument("--long-networks", type=int, default=100)
     ap.add_argument("--long-seeds", type=int, default=6)
@@ -255,25 +336,32 @@ def main():
                     help="the multi-objective study: evolution_mo, optuna_nsga2 and evolution at --epochs E on "
                          f"{MO_TASKS}, no longer run, no retraining; its own --out and page "
                          "(render_multi_objective.py)")
+    ap.add_argument("--surrogate", action="store_true",
+                    help=f"the surrogate study: {', '.join(SUR_METHODS)} at --epochs E, no longer run; its own --out "
+                         "and page (render_surrogate.py). At 9 epochs its trainings are the early-stopping and "
+                         "multi-objective studies': --seed-cache "
+                         "build-bench/search-es/cache,build-bench/search-mo/cache reuses them")
     ap.add_argument("--epochs", type=int, default=0,
-                    help="E: epochs per network of the early-stopping or multi-objective study (default 9; ASHA and "
-                         "Hyperband rungs at 1, 3, 9, ... below E)")
+                    help="E: epochs per network of the early-stopping, multi-objective or surrogate study (default 9; "
+                         "ASHA and Hyperband rungs at 1, 3, 9, ... below E)")
     ap.add_argument("--fresh", action="store_true", help="forget finished units (the cache is kept)")
     ap.add_argument("--render", default="", help="then write this page (docs/search.md) and its plots")
     ap.add_argument("--images", default="", help="folder of the page's plots (default: images/ beside the page)")
     args = ap.parse_args()
-    if args.early_stopping and args.multi_objective:
-        ap.error("--early-stopping and --multi-objective are separate studies: run one at a time")
-    if args.epochs and not (args.early_stopping or args.multi_objective):
-        ap.error("--epochs belongs to --early-stopping and --multi-objective (the default benchmark trains the "
-                 "tasks' own epochs)")
+    if args.early_stopping + args.multi_objective + args.surrogate > 1:
+        ap.error("--early-stopping, --multi-objective and --surrogate are separate studies: run one at a time")
+    if args.epochs and not in_study(args):
+        ap.error("--epochs belongs to --early-stopping, --multi-objective and --surrogate (the default benchmark "
+                 "trains the tasks' own epochs)")
     if args.epochs < 0:
         ap.error("--epochs must be positive")
-    study = args.early_stopping or args.multi_objective
+    study = in_study(args)
     args.out = args.out or ("build-bench/search-es" if args.early_stopping else
-                            "build-bench/search-mo" if args.multi_objective else "build-bench/search")
+                            "build-bench/search-mo" if args.multi_objective else
+                            "build-bench/search-sur" if args.surrogate else "build-bench/search")
     args.methods = args.methods or ",".join(ES_METHODS if args.early_stopping else
-                                            MO_METHODS if args.multi_objective else DEFAULT_METHODS)
+                                            MO_METHODS if args.multi_objective else
+                                            SUR_METHODS if args.surrogate else DEFAULT_METHODS)
     args.tasks = args.tasks or (MO_TASKS if args.multi_objective else "sans,minerva,em")
     args.seeds = args.seeds or (10 if study else 20)
     args.networks = args.networks or (20 if args.early_stopping else 40)
@@ -302,6 +390,15 @@ def main():
             ap.error(f"{m} belongs to --early-stopping")
         if m in MO_ONLY_METHODS and not args.multi_objective:
             ap.error(f"{m} belongs to --multi-objective")
+        if m in SUR_ONLY_METHODS and not args.surrogate:
+            ap.error(f"{m} belongs to --surrogate")
+    if args.seed_cache:
+        sources = [d for d in args.seed_cache.split(",") if d]
+        for d in sources:
+            if not os.path.isdir(d):
+                ap.error(f"--seed-cache: {d} is not a folder")
+        added, skipped = seed_cache(sources, args.cache)
+        say(f"search benchmark: --seed-cache added {added} lines to {args.cache} ({skipped} already there or torn)")
 
     infos = {t: task_info(args, t) for t in tasks}
     seeds = list(range(1, args.seeds + 1))
@@ -319,7 +416,8 @@ def main():
             for g in seed_groups(list(range(1, args.long_seeds + 1)), args.group):
                 units.append(Unit(args.long_task, m, g, args.long_networks, pop, f"N{args.long_networks}"))
     units.sort(key=lambda u: -u.cost)
-    mode = "early stopping" if args.early_stopping else "multi-objective" if args.multi_objective else ""
+    mode = ("early stopping" if args.early_stopping else "multi-objective" if args.multi_objective else
+            "surrogate" if args.surrogate else "")
     say(f"search benchmark{f' ({mode}, {args.epochs} epochs)' if mode else ''}: "
         f"{len(units)} units on {args.parallel} lanes, cache {args.cache}")
     done = [0]
@@ -381,6 +479,9 @@ def main():
                            objectives=[{"name": "accuracy", "direction": "maximize"},
                                        {"name": "params", "direction": "minimize", "scale": "log10"}],
                            reference={"val": MO_REF_VAL, "params": MO_REF_PARAMS})
+    if args.surrogate:
+        out["meta"].update(mode="surrogate", epochs=args.epochs, tasks=tasks, candidates=SUR_CANDIDATES,
+                           acquisition=SUR_ACQUISITION, exploration=SUR_EXPLORATION)
     path = os.path.join(args.out, "results.json")
     with open(path + ".tmp", "w") as f:
         json.dump(out, f)
@@ -388,7 +489,8 @@ def main():
     say(f"search benchmark: results in {path} ({wall / 60:.1f} min)")
     if args.render:
         renderer = ("render_early_stopping.py" if args.early_stopping else
-                    "render_multi_objective.py" if args.multi_objective else "render_search.py")
+                    "render_multi_objective.py" if args.multi_objective else
+                    "render_surrogate.py" if args.surrogate else "render_search.py")
         subprocess.run([sys.executable, os.path.join(HERE, renderer), path, "--out", args.render] +
                        (["--images", args.images] if args.images else []), check=True)
 

@@ -20,6 +20,15 @@
 //                     (min, log scale), NSGA-II's crowding replacement;
 //                     the study compares fronts by hypervolume
 //                     (mo_objectives(): reference accuracy 0, 10^7 params)
+//   evolution_surrogate  the surrogate study: the defaults with the surrogate
+//                     pre-screen, sur_candidates() (16) children bred per
+//                     proposal, the one with the highest upper confidence
+//                     bound trained (exploration 0.1), features from
+//                     CnnFeatures (set by bench_search with the task's shape)
+//   evolution_random_k   its ablation: the same 16 candidates bred and
+//                     checked, one picked at random (exploration 1): what
+//                     breeding more and dropping twins and rejects gives
+//                     without the predictor
 //
 // Every method trains with common random numbers (JobSeeds::per_genome).
 #pragma once
@@ -43,7 +52,8 @@ struct MethodSetup {
 
 /// The method names `bench_search run --method` accepts.
 inline std::vector<std::string> method_names() {
-    return {"evolution", "seeded", "random", "evolution_old", "evolution_rf10", "evolution_asha", "evolution_mo"};
+    return {"evolution",     "seeded",         "random",     "evolution_old",      "evolution_rf10",
+            "evolution_asha", "evolution_mo", "evolution_surrogate", "evolution_random_k"};
 }
 
 /// The multi-objective study's objectives: validation accuracy (max) and
@@ -55,6 +65,10 @@ inline Objectives mo_objectives() {
     o[1].reference = 1e7;
     return o;
 }
+
+/// Candidates bred per proposal in the surrogate study (run_search.py's
+/// SUR_CANDIDATES records the same number).
+inline std::size_t sur_candidates() { return 16; }
 
 /// The search space `method` uses for a task of `dims` spatial axes.
 inline SearchSpace method_space(const std::string& method, int dims) {
@@ -93,6 +107,9 @@ inline MethodSetup search_method(const std::string& method, std::uint64_t networ
         evo.random_fraction = 0.1;
     } else if (method == "evolution_mo") {
         evo.objectives = mo_objectives();
+    } else if (method == "evolution_surrogate" || method == "evolution_random_k") {
+        evo.surrogate.candidates = sur_candidates();
+        evo.surrogate.exploration = method == "evolution_surrogate" ? 0.1 : 1.0;
     } else if (method != "evolution") {  // evolution_asha: above
         throw ConfigError("--method", "unknown method '" + method + "'");
     }

@@ -13,7 +13,9 @@ the other only when the adjusted p < 0.05 and A12 >= 0.64 (or <= 0.36).
 
 The multi-objective study (render_multi_objective.py) measures a search by
 the hypervolume of its (accuracy, parameters) points against a fixed
-reference point, and compares hypervolumes by the same rule (below).
+reference point, and compares hypervolumes by the same rule (below). The
+surrogate study (render_surrogate.py) adds the Spearman rank correlation
+between a predictor's predicted and the actual validation accuracy (below).
 """
 import math
 
@@ -348,3 +350,40 @@ def attainment_surface(fronts, k):
         if not math.isinf(least[k - 1]):
             points.append((a, least[k - 1]))
     return pareto_front(points)
+
+
+# The surrogate study (render_surrogate.py): a network chosen by the
+# surrogate pre-screen carries "predicted" (the predictor's mean predicted
+# validation accuracy when it was chosen); the predictor's quality is the
+# Spearman rank correlation between that and the network's actual "val",
+# over the screened networks that have one (a failed network has none).
+
+def spearman(x, y):
+    """Spearman's rank correlation of paired values (ties take their mean
+    rank); nan for fewer than 2 pairs or when either side is constant."""
+    if len(x) != len(y):
+        raise ValueError("spearman needs paired values")
+    if len(x) < 2 or len(set(x)) < 2 or len(set(y)) < 2:
+        return math.nan
+    return float(stats.spearmanr(x, y)[0])
+
+
+def screened_pairs(networks, first=1, last=None):
+    """(predicted, actual val) of the screened networks at positions
+    first..last (1-based, inclusive; last None: to the end) that have a
+    validation accuracy."""
+    out = []
+    for n in networks[first - 1:last]:
+        p, v = n.get("predicted"), n.get("val")
+        if p is None or v is None or math.isnan(p) or math.isnan(v):
+            continue
+        out.append((float(p), float(v)))
+    return out
+
+
+def screened_spearman(networks, min_pairs=5, first=1, last=None):
+    """spearman() over screened_pairs(); nan with fewer than `min_pairs`."""
+    pairs = screened_pairs(networks, first, last)
+    if len(pairs) < min_pairs:
+        return math.nan
+    return spearman([p for p, _ in pairs], [v for _, v in pairs])

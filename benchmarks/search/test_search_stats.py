@@ -203,6 +203,31 @@ try:
 except ValueError:
     pass
 
+# the surrogate study: Spearman's rank correlation, by hand
+check(close(st.spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]), 1 - 6 * 4 / (5 * 24)), "spearman 1 - 6 sum d^2 / n(n^2-1)")
+check(close(st.spearman([0.1, 0.2, 0.3], [5, 7, 100]), 1.0) and close(st.spearman([1, 2, 3], [3, 2, 1]), -1.0),
+      "spearman of monotone relations")
+# ties take their mean rank: ranks (1, 2.5, 2.5, 4) against (1, 3, 2, 4): 4.5 / sqrt(4.5 * 5)
+check(close(st.spearman([1, 2, 2, 3], [1, 3, 2, 4]), 4.5 / math.sqrt(22.5)), "spearman with ties")
+check(math.isnan(st.spearman([1], [2])) and math.isnan(st.spearman([1, 1, 1], [1, 2, 3])) and
+      math.isnan(st.spearman([], [])), "spearman of too few or constant values")
+try:
+    st.spearman([1, 2], [1])
+    check(False, "spearman of unpaired values must raise")
+except ValueError:
+    pass
+# screened networks: only those with "predicted" and a validation accuracy, at 1-based positions
+sur = [{"val": 0.5}, {"val": 0.6, "predicted": 0.55}, {"val": None, "predicted": 0.9, "status": "failed"},
+       {"val": 0.7, "predicted": 0.65}, {"val": 0.4, "predicted": 0.62}, {"val": 0.8, "predicted": 0.7},
+       {"val": 0.3, "predicted": 0.5}]
+check(st.screened_pairs(sur) == [(0.55, 0.6), (0.65, 0.7), (0.62, 0.4), (0.7, 0.8), (0.5, 0.3)], "screened_pairs")
+check(st.screened_pairs(sur, 3, 5) == [(0.65, 0.7), (0.62, 0.4)] and st.screened_pairs(sur, 7) == [(0.5, 0.3)],
+      "screened_pairs in a window of positions")
+check(close(st.screened_spearman(sur), st.spearman([0.55, 0.65, 0.62, 0.7, 0.5], [0.6, 0.7, 0.4, 0.8, 0.3])) and
+      close(st.screened_spearman(sur), 1 - 6 * 2 / (5 * 24)), f"screened_spearman {st.screened_spearman(sur)}")
+check(math.isnan(st.screened_spearman(sur, min_pairs=6)) and math.isnan(st.screened_spearman(sur[:4])),
+      "screened_spearman needs min_pairs screened networks with a score")
+
 if failures:
     print("search_stats: FAILED:\n  " + "\n  ".join(failures))
     sys.exit(1)

@@ -63,6 +63,7 @@ struct CommonOptions {
     std::string export_dir;           ///< --export: write a saved model for Python here, then exit
     std::string export_model;         ///< --model: the model file to export (default: run_dir/best_model.pt)
     ObjectiveOptions objectives;      ///< --objectives, --max-params, --max-latency-ms
+    std::size_t surrogate = 0;        ///< --surrogate K: candidates per bred child (0: off)
 };
 
 /// Adds the common options, with help text, to `app`. Set o.seed_genome
@@ -85,6 +86,10 @@ inline void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_option("--preset", o.preset, "the evolution's defaults: regularized (aging evolution, the default) or "
                                          "classic (evonas 0.1's); a resumed run keeps its own")
         ->check(CLI::IsMember({"regularized", "classic"}))->group(g);
+    app.add_option("--surrogate", o.surrogate,
+                   "breed K candidates for every child and train the one a predictor of the score (extra trees "
+                   "on the networks trained so far) ranks best (0: off); see docs/search-surrogate.md")
+        ->capture_default_str()->group(g);
     app.add_option("--early-stopping", o.early_stopping,
                    "stop poor networks before their last epoch: asha (successive halving), median, or none; "
                    "networks are scored on the validation data after each rung's epoch (asha) or every epoch (median)")
@@ -344,6 +349,7 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
                                     .min_comparisons = o.min_comparisons,
                                     .warmup_steps = o.min_epoch};
     run.evolution.objectives = objectives;
+    run.evolution.surrogate.candidates = o.surrogate;
     run.evolution.seed = o.seed;
     run.evolution.stop.max_evaluations = o.evaluations;
     run.evolution.stop.max_seconds = o.max_minutes * 60.0;
@@ -369,11 +375,15 @@ inline Comparison evolve_and_compare(const SearchSpace& program_space, const Spl
                    seeded ? "seed network:\n  " + to_text(seeds.front(), space) : std::string("no seed network"));
         std::fflush(stdout);
     }
+    // The surrogate's input: the slot encoding plus the shape inference's
+    // parameters, FLOPs and sizes for these inputs.
+    EvolutionOperators<Genome<LayerGene>> operators;
+    operators.features = CnnFeatures{data.train.shape()};
     Comparison c;
     c.seed_in_search = seeded;
     c.result = evolve(
         space, [&](std::size_t worker) { return libtorch::CnnTrainer(space, data.train, data.validation, topts, worker); },
-        run, seeds, {}, observers);
+        run, seeds, operators, observers);
     if (!c.result.best) throw Error("no network trained successfully; see lineage.jsonl in " + run_dir.string());
 
     // The final choice: the best networks retrained with fresh seeds.

@@ -27,6 +27,7 @@
 #include <evonas/genome/genome_json.hpp>
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/genome/hash.hpp>
+#include <evonas/genome/layer_features.hpp>
 #include <evonas/genome/layer_gene.hpp>
 #include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/genome/random_genome.hpp>
@@ -50,6 +51,10 @@
 #include <evonas/engine/stopper.hpp>
 #include <evonas/engine/trainer.hpp>
 
+#include <evonas/surrogate/extra_trees.hpp>
+#include <evonas/surrogate/predictor.hpp>
+#include <evonas/surrogate/surrogate.hpp>
+#include <evonas/surrogate/surrogate_options.hpp>
 #include <evonas/io/checkpoint.hpp>
 #include <evonas/io/files.hpp>
 #include <evonas/io/lineage.hpp>

@@ -69,6 +69,7 @@ JobRecord<Genome<LayerGene>> random_record(const evonas::SearchSpace& space, Rng
     r.job.op = rng.chance(0.5) ? "mutation:insert_layer" : random_text(rng, valid_utf8);
     r.job.origin = static_cast<evonas::Origin>(rng.index(5));
     if (rng.chance(0.3)) r.job.check_note = random_text(rng, valid_utf8);
+    if (rng.chance(0.3)) r.job.predicted = {static_cast<std::uint32_t>(1 + rng.index(64)), rng.uniform(), rng.uniform()};
     r.job.cursor = {rng(), rng.index(10), rng.index(100), rng(), rng(), random_text(rng, true)};
     r.fitness.score = random_number(rng);
     r.fitness.status = static_cast<FitnessStatus>(rng.index(4));
@@ -121,6 +122,7 @@ TEST_CASE("a lineage line reads back to the same record", "[record_line]") {
         REQUIRE(back.job.origin == r.job.origin);
         REQUIRE(back.job.check_note == r.job.check_note);
         REQUIRE(back.job.cursor == r.job.cursor);
+        REQUIRE(back.job.predicted == r.job.predicted);
         REQUIRE(back.fitness.status == r.fitness.status);
         REQUIRE(back.fitness.reason == r.fitness.reason);
         const auto same = [](double a, double b) { return std::isfinite(a) ? a == b : b == -std::numeric_limits<double>::infinity(); };

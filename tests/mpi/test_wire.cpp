@@ -58,6 +58,7 @@ TEST_CASE("genomes, fitness and records survive the wire exactly", "[mpi][wire]"
     rec.job.op = "crossover:one_point+mutation:insert_layer";
     rec.job.origin = Origin::bred;
     rec.job.check_note = "repaired pooling";
+    rec.job.predicted = {16, 0.625, 0.03125};
     rec.job.cursor = IslandCursor{9, 1, 8, 7, 2, rng.state_string()};
     rec.fitness = Fitness::of(0.75).with("epochs", 3);
     rec.work = WorkInfo{5, 1.25, 2.5};
@@ -65,6 +66,7 @@ TEST_CASE("genomes, fitness and records survive the wire exactly", "[mpi][wire]"
     const auto r2 = round_trip([&](auto& w) { mpi::wire::write(w, rec); },
                                [&](auto& r) { return mpi::wire::read_record(r, space); });
     CHECK(record_to_json(r2, space) == record_to_json(rec, space));
+    CHECK(r2.job.predicted == rec.job.predicted);
 
     EvolutionResult<Genome<>> result;
     Individual<Genome<>> m{rec.job.genome, 0.75, 42, rec.job.hash, rec.fitness};

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <evonas/engine/individual.hpp>
 #include <evonas/engine/options.hpp>
@@ -15,6 +16,7 @@
 #include <evonas/operators/layer_defaults.hpp>
 #include <evonas/operators/multi_objective.hpp>
 #include <evonas/operators/operators.hpp>
+#include <evonas/surrogate/predictor.hpp>
 
 namespace evonas {
 
@@ -51,6 +53,15 @@ struct EvolutionOperators {
     /// Empty: the stopper EvolutionOptions::early_stopping names (none by
     /// default). Any Stopper fits, e.g. AshaStopper{1, 3} or a lambda.
     std::function<Decision(const Report&)> stop;
+    /// The surrogate's input (EvolutionOptions::surrogate): a genome's
+    /// features, one length for every genome of the run. Empty: the genome
+    /// type's genome_traits features() (layer genome: the slot encoding of
+    /// layer_genome_features; for a CNN, CnnFeatures{shape} adds the shape
+    /// inference's parameters, FLOPs and sizes).
+    std::function<std::vector<double>(const G&, const Space&)> features;
+    /// The surrogate's model of the score (make_predictor() wraps any
+    /// Predictor). Empty: ExtraTrees with SurrogateOptions::trees trees.
+    PredictorFunction predictor;
 
     /// The classic preset's operators (evonas 0.1) with selection by a
     /// tournament of `tournament_size` drawn with replacement and ReplaceWorst;

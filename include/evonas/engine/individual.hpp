@@ -47,6 +47,19 @@ struct IslandCursor {
     friend bool operator==(const IslandCursor&, const IslandCursor&) = default;
 };
 
+/// What the surrogate predicted for a job's genome when it was picked among
+/// bred candidates (SurrogateOptions); `candidates` 0: not screened.
+struct Screening {
+    std::uint32_t candidates = 0;  ///< valid, new candidates the genome was picked among
+    double mean = 0.0;             ///< the predicted score
+    double spread = 0.0;           ///< the prediction's uncertainty (spread across the ensemble)
+
+    /// True when the job was picked by the surrogate's screen.
+    bool screened() const noexcept { return candidates > 0; }
+    /// Every field equal.
+    friend bool operator==(const Screening&, const Screening&) = default;
+};
+
 /// One network to train: what a driver sends to a worker.
 template <class G>
 struct Job {
@@ -63,6 +76,8 @@ struct Job {
     /// 1 for the first dispatch; one more each time the job was sent again
     /// because its worker was lost (MPI). A job requeued on resume keeps it.
     std::uint32_t attempt = 1;
+    /// The surrogate's prediction when the genome was picked by its screen.
+    Screening predicted;
 };
 
 /// When and where a job ran, as the driver saw it (seconds since the run start).

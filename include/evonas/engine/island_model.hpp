@@ -49,6 +49,7 @@
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/genome/layer_genome_traits.hpp>
 #include <evonas/random.hpp>
+#include <evonas/surrogate/surrogate.hpp>
 
 namespace evonas {
 
@@ -102,6 +103,8 @@ public:
                               "this genome type's genome_traits has no default_crossover: give the run a crossover "
                               "(EvolutionOperators::crossover) or set crossover_probability to 0");
         }
+
+        if (options_.surrogate.active()) make_surrogate();
 
         islands_.resize(options_.islands);
         for (std::size_t i = 0; i < islands_.size(); ++i) {
@@ -248,6 +251,20 @@ public:
         }
         reports_.forget(job_id);
         return finish(std::move(job), std::move(fitness), work, true);
+    }
+
+    /// The surrogate pre-screen (EvolutionOptions::surrogate), or null when
+    /// it is off: what it learned, when it last refit.
+    const Surrogate<G>* surrogate() const noexcept { return surrogate_ ? &*surrogate_ : nullptr; }
+
+    /// Feeds a finished job read back from the lineage log to the surrogate
+    /// only (nothing else changes): a resume calls it for the jobs its
+    /// checkpoint covers, in log order, so the predictor is rebuilt as it
+    /// was. Trained, scored jobs only; a no-op without a surrogate.
+    void learn(const JobRecord<G>& record) {
+        if (surrogate_ && record.trained && record.fitness.ok()) {
+            surrogate_->learn(record.job.genome, space_, record.fitness.rank_score());
+        }
     }
 
     /// True when the run stops poor networks early (it has a stopper): a
@@ -511,6 +528,14 @@ private:
 
     JobRecord<G> finish(Job<G> job, Fitness fitness, WorkInfo work, bool trained);
 
+    // The surrogate from the options and operators (ConfigError when the
+    // genome type has no features and the run gives none).
+    void make_surrogate();
+    // Surrogate on and ready: breeds more candidates beside `job` (a valid,
+    // new bred child) and puts the one the acquisition rule picks in `job`,
+    // with its prediction. Rejected candidates and twins are dropped silently.
+    void screen(Island<G>& is, Job<G>& job, const Prepare& prepare);
+
     void insert(Island<G>& is, Individual<G> member);
 
     void add_to_hall(const Individual<G>& member);
@@ -549,6 +574,7 @@ private:
     bool replaying_ = false;
     bool resource_warned_ = false;
     detail::ReportBook reports_;
+    std::optional<Surrogate<G>> surrogate_;
 };
 
 }  // namespace evonas

@@ -16,6 +16,7 @@
 
 #include <evonas/engine/objectives.hpp>
 #include <evonas/engine/stopper.hpp>
+#include <evonas/surrogate/surrogate_options.hpp>
 #include <evonas/error.hpp>
 #include <evonas/random.hpp>
 
@@ -196,6 +197,10 @@ struct EvolutionOptions {
     /// How a run with objectives keeps its population: crowding (NSGA-II,
     /// the default), hypervolume (SMS-EMOA) or chebyshev (random weights).
     ParetoRule pareto_rule = ParetoRule::crowding;
+    /// The surrogate pre-screen: breed several children per proposal and
+    /// train the one a predictor of the score ranks best. Off by default
+    /// (SurrogateOptions::candidates 0); docs/search-surrogate.md measures it.
+    SurrogateOptions surrogate{};
 
     /// True when the run has objectives (a multi-objective run).
     bool multi_objective() const noexcept { return !objectives.empty(); }
@@ -231,6 +236,7 @@ struct EvolutionOptions {
             r.crossover_probability = p == EvolutionPreset::classic || budget == 0 || budget >= 300 ? 0.5 : 0.0;
         }
         if (!r.random_fraction) r.random_fraction = 0.0;
+        if (r.surrogate.active() && r.surrogate.min_trained == 0) r.surrogate.min_trained = r.population;
         return r;
     }
 
@@ -283,6 +289,7 @@ struct EvolutionOptions {
         }
         early_stopping.validate();
         validate_objectives(objectives);
+        surrogate.validate();
     }
 };
 

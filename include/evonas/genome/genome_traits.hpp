@@ -18,6 +18,8 @@
 //         static void validate_space(const MySpace&);   // throws ConfigError; run when a model is built
 //         static auto default_mutation(const EvolutionOptions&);     // default: none, supply one
 //         static auto default_crossover(const EvolutionOptions&);    // default: none
+//         static std::vector<double> features(const MyGenome&, const MySpace&);
+//                                       // fixed length: the surrogate's input
 //     };
 //
 // Why a traits class and not member functions: a genome stays a plain value
@@ -34,6 +36,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -97,6 +100,11 @@ concept has_space_to_json = has_space_type<G> && requires(const space_of<G>& s) 
 template <class G>
 concept has_hash = has_space_type<G> && requires(const G& g, const space_of<G>& s) {
     { traits_of<G>::hash(g, s) } -> std::convertible_to<std::uint64_t>;
+};
+
+template <class G>
+concept has_features = has_space_type<G> && requires(const G& g, const space_of<G>& s) {
+    { traits_of<G>::features(g, s) } -> std::convertible_to<std::vector<double>>;
 };
 
 }  // namespace detail

@@ -9,12 +9,14 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <evonas/genome/genome.hpp>
 #include <evonas/genome/genome_traits.hpp>
 #include <evonas/genome/hash.hpp>
+#include <evonas/genome/layer_features.hpp>
 #include <evonas/genome/layer_gene.hpp>
 #include <evonas/genome/random_genome.hpp>
 #include <evonas/genome/text.hpp>
@@ -49,6 +51,11 @@ struct genome_traits<Genome<LayerGene>> {
     }
     /// space_to_json().
     static nlohmann::json space_to_json(const SearchSpace& space) { return evonas::space_to_json(space); }
+    /// layer_genome_features(): the slot encoding and the globals (the
+    /// surrogate's input; CnnFeatures adds the shape inference's aggregates).
+    static std::vector<double> features(const genome_type& g, const SearchSpace& space) {
+        return layer_genome_features(g, space);
+    }
 
     /// The preset's mutation (defined in operators/layer_defaults.hpp):
     /// MutationMix::standard(), plus MutateGlobalsEach under the regularized

@@ -150,6 +150,11 @@ nlohmann::json job_to_json(const Job<G>& job, const space_of<G>& space) {
                      {"cursor", cursor_to_json(job.cursor)}};
     if (!job.check_note.empty()) j["check"] = job.check_note;
     if (job.attempt > 1) j["attempt"] = job.attempt;
+    if (job.predicted.screened()) {
+        j["predicted"] = {{"candidates", job.predicted.candidates},
+                          {"mean", job.predicted.mean},
+                          {"spread", job.predicted.spread}};
+    }
     return j;
 }
 
@@ -177,6 +182,13 @@ Job<G> job_from_json(const nlohmann::json& j, const space_of<G>& space, const st
         job.hash = detail::parse_hex64(detail::get_member<std::string>(j, "hash", where), where + ".hash");
         if (j.contains("check")) job.check_note = detail::get_member<std::string>(j, "check", where);
         if (j.contains("attempt")) job.attempt = detail::get_member<std::uint32_t>(j, "attempt", where);
+        if (j.contains("predicted")) {
+            const auto& p = j.at("predicted");
+            const auto at = where + ".predicted";
+            job.predicted.candidates = detail::get_member<std::uint32_t>(p, "candidates", at);
+            job.predicted.mean = detail::get_member<double>(p, "mean", at);
+            job.predicted.spread = detail::get_member<double>(p, "spread", at);
+        }
         job.cursor = cursor_from_json(j.at("cursor"), where + ".cursor");
         return job;
     });

@@ -225,7 +225,17 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
         if (i > 0) out += ',';
         append_uint(out, job.parents[i]);
     }
-    out += "],\"seed\":";
+    out += ']';
+    if (job.predicted.screened()) {
+        out += ",\"predicted\":{\"candidates\":";
+        append_uint(out, job.predicted.candidates);
+        out += ",\"mean\":";
+        append_json_number(out, job.predicted.mean);
+        out += ",\"spread\":";
+        append_json_number(out, job.predicted.spread);
+        out += '}';
+    }
+    out += ",\"seed\":";
     append_hex64_string(out, job.seed);
     if (r) {
         out += ",\"start\":";

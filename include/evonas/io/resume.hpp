@@ -79,15 +79,18 @@ std::shared_ptr<BasicLineageLog<G>> open_run_files(IslandModel<G>& model, const 
     if (!version_one) {
         for (const auto& r : SeenFile::read(paths.seen(), seen_count)) model.note_seen(r.hash, r.seen);
     }
-    // Early stopping: the stopper's state is not in the checkpoint; it is
-    // rebuilt by feeding it every report the log holds, in order (those
-    // before the checkpoint here, the later ones in the replay below).
-    if (model.early_stopping() && offset > 0) {
+    // Early stopping and the surrogate: their state is not in the
+    // checkpoint; it is rebuilt by feeding them every report and finished
+    // job the log holds, in order (those before the checkpoint here, the
+    // later ones in the replay below).
+    if ((model.early_stopping() || model.surrogate()) && offset > 0) {
         BasicLineageReader<G> before(paths.lineage(), space, 0);
         while (auto event = before.next()) {
             if (event->begin_offset >= offset) break;
-            if (event->kind == LineageKind::report) {
+            if (event->kind == LineageKind::report && model.early_stopping()) {
                 model.replay_report(event->report, event->decision, model.is_waiting(event->report.job));
+            } else if (event->kind == LineageKind::job) {
+                model.learn(event->record);
             }
         }
     }

@@ -73,6 +73,15 @@ inline nlohmann::json options_to_json(const EvolutionOptions& options) {
         }
         j["pareto_rule"] = std::string(to_string(o.pareto_rule));
     }
+    if (const auto& sg = o.surrogate; sg.active()) {
+        j["surrogate"] = {{"candidates", sg.candidates},
+                          {"min_trained", sg.min_trained},
+                          {"refit_every", sg.refit_every},
+                          {"exploration", sg.exploration},
+                          {"acquisition", std::string(to_string(sg.acquisition))},
+                          {"ucb_kappa", sg.ucb_kappa},
+                          {"trees", sg.trees}};
+    }
     return j;
 }
 

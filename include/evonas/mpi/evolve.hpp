@@ -92,11 +92,14 @@ inline void share_resolved(const boost::mpi::communicator& comm, EvolutionOption
 /// as the uninterrupted one. Its stopper is rebuilt from the logged
 /// reports (`reports`, in log order): its island's, and the others' when
 /// stoppers compare across islands; a job still to train keeps its answers.
+/// Its surrogate (EvolutionOptions::surrogate) learns its island's logged
+/// results (`results`, in log order), as it learned them live.
 template <class G>
 std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, const BasicRunOptions<G>& options,
                                                   const std::vector<G>& seeds, const EvolutionOperators<G>& operators,
                                                   std::size_t island, const std::string& snapshot,
-                                                  const std::vector<char>& seen, const std::vector<char>& reports) {
+                                                  const std::vector<char>& seen, const std::vector<char>& reports,
+                                                  const std::vector<char>& results = {}) {
     auto evolution = options.evolution;
     evolution.stop.max_evaluations = island_share(evolution.stop.max_evaluations, evolution.islands, island);
     evolution.stop.max_resource /= static_cast<double>(evolution.islands);
@@ -133,6 +136,13 @@ std::unique_ptr<IslandModel<G>> make_island_model(const space_of<G>& space, cons
                 model->replay_report(r, d, false);
             }
         });
+        if (!results.empty()) {
+            wire::Reader r(results.data(), results.size(), "logged results");
+            while (!r.at_end()) {
+                const auto record = wire::read_record<G>(r, space);
+                if (record.job.island == island) model->learn(record);
+            }
+        }
     }
     return model;
 }
@@ -146,6 +156,21 @@ std::vector<char> logged_reports(const std::filesystem::path& lineage, const spa
     BasicLineageReader<G> reader(lineage, space, 0);
     while (auto event = reader.next()) {
         if (event->kind == LineageKind::report) write_report(w, event->report, event->decision);
+    }
+    return w.take();
+}
+
+/// Every trained, scored job of a run's lineage log, in order, for the
+/// masters' surrogates when a run with the surrogate pre-screen resumes.
+template <class G>
+std::vector<char> logged_results(const std::filesystem::path& lineage, const space_of<G>& space) {
+    wire::Writer w;
+    if (!std::filesystem::exists(lineage)) return w.take();
+    BasicLineageReader<G> reader(lineage, space, 0);
+    while (auto event = reader.next()) {
+        if (event->kind == LineageKind::job && event->record.trained && event->record.fitness.ok()) {
+            wire::write(w, event->record, &space);
+        }
     }
     return w.take();
 }
@@ -235,6 +260,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
     std::string snapshot;
     std::vector<char> seen;
     std::vector<char> reports;  // the logged reports, for the masters' stoppers
+    std::vector<char> results;  // the logged results, for the masters' surrogates
     double offset = 0.0;
     auto resolved = options;
     detail::agree_on(run_comm, [&] {
@@ -253,6 +279,9 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
                 snapshot = model_snapshot(*book_model).dump();
                 seen = detail::seen_bytes(*book_model);
                 if (early_stopping) reports = detail::logged_reports<G>(book.paths.lineage(), space);
+                if (resolved.evolution.surrogate.active()) {
+                    results = detail::logged_results<G>(book.paths.lineage(), space);
+                }
             }
         }
         offset = book_model->progress().elapsed_seconds;
@@ -262,6 +291,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
         boost::mpi::broadcast(run_comm, snapshot, 0);
         boost::mpi::broadcast(run_comm, seen, 0);
         boost::mpi::broadcast(run_comm, reports, 0);
+        boost::mpi::broadcast(run_comm, results, 0);
     }
     detail::share_resolved(run_comm, resolved.evolution);
 
@@ -280,7 +310,7 @@ EvolutionResult<G> evolve(const boost::mpi::communicator& comm, const std::type_
             model = book_model.get();  // its budget is the whole run's
         } else {
             own = detail::make_island_model<G>(space, resolved, seeds, operators, place.island,
-                                            options.resume ? snapshot : std::string(), seen, reports);
+                                            options.resume ? snapshot : std::string(), seen, reports, results);
             model = own.get();
         }
         if (root) {

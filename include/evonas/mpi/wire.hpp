@@ -17,8 +17,10 @@
 //   record      = u64 id, u64 island, u64 seed, genome, u64 hash,
 //                 vec<u64> parents, str op, u8 origin, str check_note,
 //                 cursor (u64 seq, u64 seeds_used, u64 initial_proposed,
-//                 u64 proposed, u64 duplicates, str rng), fitness,
-//                 u64 worker, f64 started, f64 finished, u8 trained
+//                 u64 proposed, u64 duplicates, str rng), u64 attempt,
+//                 prediction (u64 candidates, f64 mean, f64 spread),
+//                 fitness, u64 worker, f64 started, f64 finished,
+//                 u8 trained
 //   result      = u8 has_best [individual], vec<(u8 has, [individual])>
 //                 island_best, vec<individual> hall_of_fame, 9 x u64 counts,
 //                 f64 elapsed, str stop_reason, vec<individual> pareto_front,
@@ -320,7 +322,7 @@ std::vector<Individual<G>> read_individuals(Reader& r, const space_of<G>& space)
 // ---------------------------------------------------------------- finished jobs
 
 /// Appends a job: id, island, seed, genome, hash, parents, op, origin,
-/// check note, cursor and attempt.
+/// check note, cursor, attempt and the surrogate's prediction.
 template <class G>
 void write(Writer& w, const Job<G>& job, const space_of<G>* space = nullptr) {
     w.u64(job.id);
@@ -339,6 +341,9 @@ void write(Writer& w, const Job<G>& job, const space_of<G>* space = nullptr) {
     w.u64(job.cursor.duplicates);
     w.str(job.cursor.rng);
     w.u64(job.attempt);
+    w.u64(job.predicted.candidates);
+    w.f64(job.predicted.mean);
+    w.f64(job.predicted.spread);
 }
 
 /// Reads a job; Error for an unknown origin or a genome not of `space`.
@@ -363,6 +368,9 @@ Job<G> read_job(Reader& r, const space_of<G>& space) {
     job.cursor.duplicates = r.u64();
     job.cursor.rng = r.str();
     job.attempt = static_cast<std::uint32_t>(r.u64());
+    job.predicted.candidates = static_cast<std::uint32_t>(r.u64());
+    job.predicted.mean = r.f64();
+    job.predicted.spread = r.f64();
     return job;
 }
 
