@@ -382,14 +382,28 @@ def main():
     L.append("")
     L.append("## Reproduce")
     L.append("")
+    # The settings this page's study used where they differ from the mode's
+    # defaults (a longer run on one task, say), and its folder.
+    words = meta.get("command", "").split()
+    out_dir = words[words.index("--out") + 1] if "--out" in words[:-1] else "build-bench/search-sur"
+    extra = []
+    if list(tasks) != ["sans", "minerva", "em"]:
+        extra += ["--tasks", ",".join(tasks)]
+    for flag, key, default in (("--networks", "networks", 40), ("--seeds", "seeds", 10), ("--repeats", "repeats", 3)):
+        if meta.get(key, default) != default:
+            extra += [flag, str(meta[key])]
+    if out_dir != "build-bench/search-sur":
+        extra += ["--out", out_dir]
     L.append("```sh")
     L.append("/usr/bin/python3 benchmarks/search/run_search.py --cpp build-bench/benchmarks/bench_search \\")
     L.append("    --surrogate --seed-cache build-bench/search-es/cache,build-bench/search-mo/cache \\")
-    L.append("    --render docs/search-surrogate.md")
+    if extra:
+        L.append("    " + " ".join(extra) + " \\")
+    L.append(f"    --render {args.out}")
     L.append("```")
     L.append("")
-    L.append("The raw searches are in `build-bench/search-sur/raw/`, the merged results in "
-             "`build-bench/search-sur/results.json`; `benchmarks/search/README.md` describes the programs.")
+    L.append(f"The raw searches are in `{out_dir}/raw/`, the merged results in "
+             f"`{out_dir}/results.json`; `benchmarks/search/README.md` describes the programs.")
     with open(args.out, "w") as f:
         f.write("\n".join(L) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
