@@ -31,6 +31,7 @@
 // cost without its lock).
 #include <evonas/mpi/mpi.hpp>
 
+#include "number_list.hpp"
 #include "resident_memory.hpp"
 
 #include <boost/mpi/collectives.hpp>
@@ -144,15 +145,6 @@ void quiet_barrier(const boost::mpi::communicator& comm) {
     }
 }
 
-std::vector<std::size_t> parse_list(std::string_view text) {
-    std::vector<std::size_t> out;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        out.push_back(static_cast<std::size_t>(std::stoul(std::string(text.substr(0, comma)))));
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    }
-    return out;
-}
 
 /// Rank 0's book: wall time of every tenth of the run and resident memory.
 class Tenths : public evonas::Observer<evonas::Genome<>> {
@@ -207,7 +199,7 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; i += 2) {
         const std::string_view flag = argv[i];
         if (i + 1 < argc && flag == "--jobs") jobs = std::stoull(argv[i + 1]);
-        else if (i + 1 < argc && flag == "--jobs-per-worker") depths = parse_list(argv[i + 1]);
+        else if (i + 1 < argc && flag == "--jobs-per-worker") depths = evonas::bench::parse_number_list(argv[i + 1]);
         else if (i + 1 < argc && flag == "--repeat") repeat = std::stoi(argv[i + 1]);
         else if (i + 1 < argc && flag == "--run-dir") run_dir = argv[i + 1];
         else if (i + 1 < argc && flag == "--reports") reports = std::stoi(argv[i + 1]);

@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "number_list.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -99,15 +101,6 @@ Measured measure(const evonas::SearchSpace& space, std::size_t n, std::size_t wi
     return m;
 }
 
-std::vector<std::size_t> parse_list(std::string_view text) {
-    std::vector<std::size_t> out;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        out.push_back(static_cast<std::size_t>(std::stoul(std::string(text.substr(0, comma)))));
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -128,7 +121,7 @@ int main(int argc, char** argv) {
                 std::fputs(usage, stdout);
                 return 0;
             }
-            if (i + 1 < argc && flag == "--sizes") sizes = parse_list(argv[++i]);
+            if (i + 1 < argc && flag == "--sizes") sizes = evonas::bench::parse_number_list(argv[++i]);
             else if (i + 1 < argc && flag == "--candidates") candidates = std::stoul(argv[++i]);
             else if (i + 1 < argc && flag == "--window") window = std::stoul(argv[++i]);
             else throw std::invalid_argument(std::string(flag));
