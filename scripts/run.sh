@@ -3,10 +3,12 @@
 # configures with a CMake preset (once), builds with both cores and runs.
 #
 #   scripts/run.sh demo    build and run the demo
-#   scripts/run.sh test    build everything that can be built and run ctest:
-#                          the default preset, then the core tests under
-#                          AddressSanitizer+UBSan and ThreadSanitizer, then
-#                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30)
+#   scripts/run.sh test    build everything that can be built (preset
+#                          default) and run every test
+#   scripts/run.sh check   the tests again under AddressSanitizer+UBSan
+#                          (core and MPI) and ThreadSanitizer (core), then
+#                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30);
+#                          CI runs `test`, then `check`
 #   scripts/run.sh bench [PART...]
 #                          build the benchmarks in Release (preset bench), run
 #                          them (all parts, or the ones named: genome engine
@@ -20,15 +22,16 @@
 #                          "search_sur" docs/search-surrogate.md
 #
 # Environment: EVONAS_PRESET (default: "default") picks the CMake preset of
-# `demo`; EVONAS_TEST_PRESETS (default: "default asan tsan fuzz") the presets
-# `test` runs, in order; EVONAS_SKIP_DEPS=1 skips the package check.
+# `demo`; EVONAS_TEST_PRESETS (default: "default") and EVONAS_CHECK_PRESETS
+# (default: "asan tsan fuzz") the presets `test` and `check` run, in order;
+# EVONAS_SKIP_DEPS=1 skips the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 preset=${EVONAS_PRESET:-default}
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 binary_dir() {
@@ -71,6 +74,23 @@ with_jemalloc() {
   fi
 }
 
+# run_presets PRESET...: build each preset and run its tests, in order.
+run_presets() {
+  local p
+  for p in "$@"; do
+    echo "== evonas: preset $p"
+    prepare "$p"
+    if [ "$p" = fuzz ]; then
+      # Re-configure only when the fuzzing time changes.
+      local seconds=${EVONAS_FUZZ_SECONDS:-30}
+      if ! grep -q "^EVONAS_FUZZ_SECONDS:STRING=$seconds\$" "$(binary_dir fuzz)/CMakeCache.txt"; then
+        cmake "$(binary_dir fuzz)" -DEVONAS_FUZZ_SECONDS="$seconds" >/dev/null
+      fi
+    fi
+    ctest --preset "$p"
+  done
+}
+
 case "${1:-}" in
   demo)
     # Only the program the demo runs (the tests and benchmarks are built by
@@ -88,18 +108,10 @@ case "${1:-}" in
     fi
     ;;
   test)
-    for p in ${EVONAS_TEST_PRESETS:-default asan tsan fuzz}; do
-      echo "== evonas: preset $p"
-      prepare "$p"
-      if [ "$p" = fuzz ]; then
-        # Re-configure only when the fuzzing time changes.
-        seconds=${EVONAS_FUZZ_SECONDS:-30}
-        if ! grep -q "^EVONAS_FUZZ_SECONDS:STRING=$seconds\$" "$(binary_dir fuzz)/CMakeCache.txt"; then
-          cmake "$(binary_dir fuzz)" -DEVONAS_FUZZ_SECONDS="$seconds" >/dev/null
-        fi
-      fi
-      ctest --preset "$p"
-    done
+    run_presets ${EVONAS_TEST_PRESETS:-default}
+    ;;
+  check)
+    run_presets ${EVONAS_CHECK_PRESETS:-asan tsan fuzz}
     ;;
   bench)
     shift

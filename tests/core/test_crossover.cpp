@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "support/genomes.hpp"
 #include "support/spaces.hpp"
 
 using evonas::Genome;
@@ -20,20 +21,9 @@ using evonas::LayerGene;
 using evonas::Rng;
 using evonas::SearchSpace;
 
-namespace {
+using evonas::test::dump;
 
-std::string dump(const Genome<LayerGene>& g, const SearchSpace& space) {
-    std::string out;
-    for (std::size_t s = 0; s < g.section_count(); ++s) {
-        out += fmt::format("[s{}:", s);
-        for (const auto& gene : g.section(s)) {
-            out += gene.type < space.layer_types().size() ? space.layer_type(gene.type).name : "?";
-            out += fmt::format("({})", fmt::join(gene.params(), ","));
-        }
-        out += "] ";
-    }
-    return out + fmt::format("globals({})", fmt::join(g.globals(), ","));
-}
+namespace {
 
 /// Three sections with tight, overlapping length limits, to stress the cuts.
 SearchSpace tight_space() {

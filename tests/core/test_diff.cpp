@@ -5,6 +5,7 @@
 #include <evonas/genome/random_genome.hpp>
 #include <evonas/space/cnn_space.hpp>
 
+#include "support/genomes.hpp"
 #include "support/spaces.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,14 +24,9 @@ using evonas::Rng;
 using evonas::SearchSpace;
 using Lines = std::vector<std::string>;
 
-namespace {
+using evonas::test::layer;
 
-/// A layer of `type` in `space` with the given leading values.
-LayerGene layer(const SearchSpace& space, std::string_view type, std::vector<double> values = {}) {
-    auto gene = evonas::default_layer(space, *space.find_layer_type(type));
-    for (std::size_t i = 0; i < values.size(); ++i) gene.values[i] = values[i];
-    return gene;
-}
+namespace {
 
 /// small_space: features conv, pool; classifier dense; default globals.
 Genome<LayerGene> base(const SearchSpace& s) {

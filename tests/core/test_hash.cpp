@@ -8,6 +8,7 @@
 #include <evonas/genome/validate.hpp>
 #include <evonas/space/cnn_space.hpp>
 
+#include "support/genomes.hpp"
 #include "support/spaces.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,14 +26,9 @@ using evonas::ParamSpec;
 using evonas::Rng;
 using evonas::SearchSpace;
 
-namespace {
+using evonas::test::layer;
 
-/// A layer of `type` in `space` with the given values (defaults for the rest).
-LayerGene layer(const SearchSpace& space, std::string_view type, std::vector<double> values = {}) {
-    auto gene = evonas::default_layer(space, *space.find_layer_type(type));
-    for (std::size_t i = 0; i < values.size(); ++i) gene.values[i] = values[i];
-    return gene;
-}
+namespace {
 
 /// Fixed genomes of small_space and cnn_space(2) for the golden values.
 std::vector<Genome<LayerGene>> small_fixed(const SearchSpace& s) {

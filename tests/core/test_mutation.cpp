@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "support/genomes.hpp"
 #include "support/spaces.hpp"
 
 using evonas::Genome;
@@ -23,21 +24,9 @@ using evonas::LayerGene;
 using evonas::Rng;
 using evonas::SearchSpace;
 
-namespace {
+using evonas::test::dump;
 
-/// A genome in words, for failure messages.
-std::string dump(const Genome<LayerGene>& g, const SearchSpace& space) {
-    std::string out;
-    for (std::size_t s = 0; s < g.section_count(); ++s) {
-        out += fmt::format("[s{}:", s);
-        for (const auto& gene : g.section(s)) {
-            out += gene.type < space.layer_types().size() ? space.layer_type(gene.type).name : "?";
-            out += fmt::format("({})", fmt::join(gene.params(), ","));
-        }
-        out += "] ";
-    }
-    return out + fmt::format("globals({})", fmt::join(g.globals(), ","));
-}
+namespace {
 
 /// Section lengths.
 std::vector<std::size_t> lengths(const Genome<LayerGene>& g) {

@@ -19,7 +19,7 @@ using evonas::SearchSpace;
 
 namespace {
 
-struct Member {
+struct Ranked {
     double score = 0.0;
     std::uint64_t id = 0;
 };
@@ -41,12 +41,12 @@ auto maybe_remove = [](G& g, const SearchSpace& space, Rng& rng) -> bool {
     return evonas::RemoveLayer{}(g, space, rng);
 };
 auto clone_first = [](const G& a, const G&, const SearchSpace&, Rng&) { return a; };
-auto best_of_two = [](std::span<const Member> p, Rng& rng) -> std::size_t {
+auto best_of_two = [](std::span<const Ranked> p, Rng& rng) -> std::size_t {
     const auto x = rng.index(p.size());
     const auto y = rng.index(p.size());
     return p[x].score >= p[y].score ? x : y;
 };
-auto discard_all = [](std::span<const Member>, const Member&, Rng&) -> std::optional<std::size_t> {
+auto discard_all = [](std::span<const Ranked>, const Ranked&, Rng&) -> std::optional<std::size_t> {
     return std::nullopt;
 };
 
@@ -61,7 +61,7 @@ struct CrossoverReturningInt {
     int operator()(const G&, const G&, const SearchSpace&, Rng&) const { return 0; }
 };
 struct SelectionWithoutRng {
-    std::size_t operator()(std::span<const Member>) const { return 0; }
+    std::size_t operator()(std::span<const Ranked>) const { return 0; }
 };
 
 }  // namespace
@@ -80,36 +80,36 @@ static_assert(evonas::Mutation<evonas::MutationMix>);  // G defaults to Genome<L
 static_assert(evonas::Crossover<evonas::OnePointCrossover, G>);
 static_assert(evonas::Crossover<evonas::UniformLayerCrossover, G>);
 static_assert(evonas::Crossover<evonas::SectionExchangeCrossover, G>);
-static_assert(evonas::Scored<Member>);
-static_assert(evonas::Selection<evonas::TournamentSelection, Member>);
-static_assert(evonas::Selection<evonas::AgingTournamentSelection, Member>);
-static_assert(evonas::Selection<evonas::RankSelection, Member>);
-static_assert(evonas::Replacement<evonas::ReplaceWorst, Member>);
-static_assert(evonas::Replacement<evonas::ReplaceOldest, Member>);
+static_assert(evonas::Scored<Ranked>);
+static_assert(evonas::Selection<evonas::TournamentSelection, Ranked>);
+static_assert(evonas::Selection<evonas::AgingTournamentSelection, Ranked>);
+static_assert(evonas::Selection<evonas::RankSelection, Ranked>);
+static_assert(evonas::Replacement<evonas::ReplaceWorst, Ranked>);
+static_assert(evonas::Replacement<evonas::ReplaceOldest, Ranked>);
 
 // User lambdas are operators too.
 static_assert(evonas::Mutation<decltype(bump_first_global)>);
 static_assert(evonas::Mutation<decltype(maybe_remove)>);
 static_assert(evonas::Crossover<decltype(clone_first)>);
-static_assert(evonas::Selection<decltype(best_of_two), Member>);
-static_assert(evonas::Replacement<decltype(discard_all), Member>);
+static_assert(evonas::Selection<decltype(best_of_two), Ranked>);
+static_assert(evonas::Replacement<decltype(discard_all), Ranked>);
 
 // Non-conforming types are rejected.
 static_assert(!evonas::Mutation<int>);
 static_assert(!evonas::Crossover<int>);
-static_assert(!evonas::Selection<int, Member>);
-static_assert(!evonas::Replacement<int, Member>);
+static_assert(!evonas::Selection<int, Ranked>);
+static_assert(!evonas::Replacement<int, Ranked>);
 static_assert(!evonas::Scored<int>);
 static_assert(!evonas::Scored<NoId>);
 static_assert(!evonas::Scored<NoScore>);
 static_assert(!evonas::Mutation<WrongArguments>);
 static_assert(!evonas::Crossover<CrossoverReturningInt>);
-static_assert(!evonas::Selection<SelectionWithoutRng, Member>);
+static_assert(!evonas::Selection<SelectionWithoutRng, Ranked>);
 static_assert(!evonas::Selection<evonas::TournamentSelection, NoId>);
 static_assert(!evonas::Mutation<evonas::OnePointCrossover>);  // a crossover is not a mutation
 static_assert(!evonas::Crossover<evonas::InsertLayer>);       // nor a mutation a crossover
-static_assert(!evonas::Selection<evonas::ReplaceWorst, Member>);
-static_assert(!evonas::Replacement<evonas::TournamentSelection, Member>);
+static_assert(!evonas::Selection<evonas::ReplaceWorst, Ranked>);
+static_assert(!evonas::Replacement<evonas::TournamentSelection, Ranked>);
 // (taking the genome by value is a valid call, so the concept cannot reject it)
 static_assert(evonas::Mutation<MutationByValue>);
 
@@ -165,10 +165,10 @@ TEST_CASE("user lambdas work as crossovers, selections and replacements", "[conc
     const auto b = evonas::random_genome(space, rng);
     CHECK(clone_first(a, b, space, rng) == a);
 
-    const std::vector<Member> population = {{0.1, 1}, {0.9, 2}};
+    const std::vector<Ranked> population = {{0.1, 1}, {0.9, 2}};
     const auto pick = best_of_two(population, rng);
     CHECK(pick < population.size());
-    CHECK_FALSE(discard_all(population, Member{1.0, 3}, rng).has_value());
+    CHECK_FALSE(discard_all(population, Ranked{1.0, 3}, rng).has_value());
 
     // operators are generic over the population member type
     struct Other {

@@ -266,12 +266,20 @@ TEST_CASE("a crashed run with the surrogate resumes to the uninterrupted one", "
 TEST_CASE("the simulation driver screens with the surrogate and charges the master", "[surrogate][sim]") {
     const auto space = test::small_space();
     const auto target = test::deep_target(space);
+    test::TempDir dir("sur-sim");
     sim::SimOptions options{.evolution = screened_options(80), .workers = 4};
     options.master.measured = true;
+    options.run_dir = dir.path();
     const auto run = sim::simulate(space, test::TargetTrainer{target, &space}, options);
     CHECK(run.evolution.counts.finished == 80);
     CHECK(run.report.master_busy_fraction > 0.0);
     CHECK(run.report.engine_us_per_job > 0.0);
+    // Jobs bred once the predictor was ready were screened among several.
+    std::size_t screened = 0;
+    for (const auto& j : job_jsons(dir.path() / "lineage.jsonl")) {
+        if (j.contains("predicted") && j.at("predicted").at("candidates").get<int>() > 1) ++screened;
+    }
+    CHECK(screened >= 20);
 }
 
 TEST_CASE("surrogate options are checked, naming the field", "[surrogate]") {

@@ -582,3 +582,4 @@ private:
 // The definitions of the longer members, one header per concern.
 #include <evonas/engine/island_model_population.hpp>
 #include <evonas/engine/island_model_resume.hpp>
+#include <evonas/engine/island_model_surrogate.hpp>
