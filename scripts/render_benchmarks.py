@@ -465,7 +465,8 @@ def render_trainer(p):
           "CPU-second use the CPU time of the training thread on both sides, which other load on the machine "
           "does not inflate as it does wall time: that is the comparison to read on a shared machine. It shows "
           "the trainer's own speed; it does not show GPUs or large networks (where both run the same "
-          "kernels). See docs/libtorch.md.", "")
+          "kernels). The same comparison on a CUDA GPU is part of `scripts/gpu-check.sh`, which has not run yet: "
+          "no GPU machine has been available (docs/libtorch.md, \"On a GPU\").", "")
     note = p.missing("bench_trainer")
     if note:
         p.add(note, "")

@@ -4,6 +4,8 @@
 // export: a saved model reloads (shapes checked) and predicts the same.
 #include <evonas/libtorch/libtorch.hpp>
 
+#include "sine_signals.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -22,6 +24,7 @@
 namespace {
 
 namespace lt = evonas::libtorch;
+using evonas::test::sine_signals;
 
 static_assert(evonas::Trainer<lt::CnnTrainer>, "CnnTrainer satisfies the Trainer concept");
 static_assert(evonas::TrainerFactory<decltype([](std::size_t) {
@@ -42,18 +45,6 @@ lt::Dataset quadrant_images(std::int64_t n, std::uint64_t seed) {
         x[i][0].narrow(0, r, 3).narrow(1, col, 3) += 1.5;
     }
     return lt::make_dataset(x, y, 4);
-}
-
-/// 3 classes of 1-D signals (2 channels, 32 samples): sines of 1, 3 or 6
-/// cycles with a random phase, plus noise.
-lt::Dataset sine_signals(std::int64_t n, std::uint64_t seed) {
-    auto gen = lt::make_cpu_generator(seed);
-    const auto y = torch::randint(0, 3, {n}, gen, torch::kInt64);
-    const auto phase = torch::rand({n, 1, 1}, gen) * 6.283;
-    const auto cycles = torch::tensor({1.0f, 3.0f, 6.0f}).index_select(0, y).reshape({n, 1, 1});
-    const auto t = torch::arange(32, torch::kFloat32).reshape({1, 1, 32}) / 32.0 * 6.283;
-    auto x = torch::sin(cycles * t + phase).repeat({1, 2, 1}) + torch::randn({n, 2, 32}, gen) * 0.3;
-    return lt::make_dataset(x, y, 3);
 }
 
 evonas::JobContext job(std::uint64_t seed, std::uint64_t id = 1) {

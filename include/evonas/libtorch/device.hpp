@@ -25,6 +25,9 @@
 #include <string_view>
 
 #include <ATen/autocast_mode.h>
+#if defined(EVONAS_TORCH_CUDA)
+#include <ATen/cuda/CUDAGeneratorImpl.h>
+#endif
 #include <torch/torch.h>
 #include <torch/version.h>
 
@@ -92,17 +95,45 @@ inline torch::Device resolve_device(const std::string& name, std::size_t worker 
     throw ConfigError(field, fmt::format("'{}' is not a device (cpu, cuda, cuda:N or auto)", name));
 }
 
-/// A random generator for `device`, seeded with `seed`: a fresh CPU
-/// generator on the CPU; on a CUDA device that device's default generator
-/// (LibTorch's C++ API makes new CUDA generators only through CUDA headers),
-/// reseeded. With one worker per GPU each worker owns its generator; workers
-/// sharing a GPU share it, and their dropout masks then depend on timing.
+/// A random generator for `device`, seeded with `seed`, that no other
+/// worker shares: a fresh CPU generator on the CPU, a fresh generator of
+/// that GPU on a CUDA device. The CUDA one needs LibTorch's CUDA library:
+/// evonas::libtorch defines EVONAS_TORCH_CUDA when the LibTorch it links
+/// has one (target torch_cuda). Without it (a CPU-only LibTorch, which has
+/// no CUDA device either) the device's default generator is reseeded and
+/// shared by the workers of that GPU. Thread safety: safe to call from any
+/// thread; the generator returned is the caller's own.
 inline at::Generator device_generator(torch::Device device, std::uint64_t seed) {
     if (device.is_cpu()) return make_cpu_generator(seed);
+#if defined(EVONAS_TORCH_CUDA)
+    if (device.is_cuda()) {
+        auto generator = at::cuda::detail::createCUDAGenerator(device.index());
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_current_seed(seed);
+        return generator;
+    }
+#endif
     auto generator = at::globalContext().defaultGenerator(device);
     std::lock_guard<std::mutex> lock(generator.mutex());
     generator.set_current_seed(seed);
     return generator;
+}
+
+/// Process-wide CUDA math settings (TrainerOptions::cudnn_benchmark, tf32):
+/// cuDNN's benchmark mode (times the convolution algorithms per input shape
+/// and keeps the fastest; nondeterministic) and TensorFloat-32 in matrix
+/// products and convolutions (Ampere and later: faster, ~1e-3 relative
+/// precision). Each `true` switches the setting on; a `false` leaves
+/// LibTorch's default (benchmark off; TF32 in convolutions, not in matrix
+/// products). Thread safety: process-global; set before training starts
+/// (every trainer of a run has the same options).
+inline void apply_cuda_math_settings(bool cudnn_benchmark, bool tf32) {
+    auto& context = at::globalContext();
+    if (cudnn_benchmark) context.setBenchmarkCuDNN(true);
+    if (tf32) {
+        context.setAllowTF32CuBLAS(true);
+        context.setAllowTF32CuDNN(true);
+    }
 }
 
 /// Autocast on `device` to `type` for the lifetime of the object, on this

@@ -21,10 +21,16 @@
 // generator: parameters from derive_seed(job seed, 1), dropout masks from
 // derive_seed(job seed, 2), batch order from derive_seed(job seed, 3). On
 // the CPU with one intra-op thread per worker a job's result is therefore
-// the same whatever other workers do at the same time. What remains
-// nondeterministic: CUDA kernels that are (cuDNN algorithm choice, atomics),
-// dropout when workers share a GPU, and results across different thread
-// counts or LibTorch builds.
+// the same whatever other workers do at the same time; on a GPU each
+// worker's dropout generator is its own too (device_generator). What remains
+// nondeterministic: CUDA kernels that are (cuDNN algorithm choice, with
+// TrainerOptions::cudnn_benchmark above all, atomics), and results across
+// different thread counts or LibTorch builds.
+//
+// On CUDA the loop does not wait for the GPU each batch: the loss is summed
+// on the device and read every TrainerOptions::loss_check_steps batches
+// (and at epoch ends and reports); fp16 loss scaling unscales and checks all
+// gradients in one fused kernel.
 //
 // Optional part: include it only when linking evonas::libtorch.
 #pragma once
@@ -254,6 +260,7 @@ private:
         if (options_.precision == Precision::fp16 && !device_.is_cuda()) {
             throw ConfigError("TrainerOptions.precision", "fp16 needs a CUDA device (use bf16 on the CPU)");
         }
+        if (device_.is_cuda()) apply_cuda_math_settings(options_.cudnn_benchmark, options_.tf32);
         data_ = get_data(options_, device_);
         shape_ = data_->train.shape();
         evonas::detail::check_cnn_dims(space_, shape_);
@@ -320,6 +327,13 @@ private:
         double epoch_loss = 0.0, train_loss = 0.0, first_loss = -1.0, epochs_done = 0.0;
         double loss_scale = 65536.0;
         std::int64_t good_scaled_steps = 0, skipped_steps = 0;
+        // The loss is read back (a host-device synchronisation) only every
+        // check_every batches; in between it is summed on the device.
+        const std::int64_t check_every =
+            options_.loss_check_steps > 0 ? options_.loss_check_steps : (device_.is_cpu() ? 1 : 50);
+        const auto f64 = torch::TensorOptions().dtype(torch::kFloat64).device(device_);
+        torch::Tensor epoch_loss_sum;  // this epoch's batch losses, on the device (check_every > 1)
+        std::int64_t unchecked = 0;    // batches since the last read
         std::string stop_reason;  // non-empty: stopped early without failing
         bool timed_out = false;
 
@@ -370,6 +384,7 @@ private:
             const auto permutation = torch::tensor(order, torch::kInt64).to(device_);
             epoch_loss = 0.0;
             epoch_batches = 0;
+            if (check_every > 1) epoch_loss_sum = torch::zeros({}, f64);
             for (std::int64_t b = 0; b < batches_per_epoch; ++b) {
                 if (ctx.should_stop()) {
                     timed_out = true;
@@ -395,22 +410,38 @@ private:
                     AutocastScope autocast(device_, options_.precision == Precision::bf16 ? at::kBFloat16 : at::kHalf);
                     loss = torch::cross_entropy_loss(net->forward(x).to(torch::kFloat32), y);
                 }
-                const double value = loss.item<double>();
-                if (!std::isfinite(value)) {
-                    return finish_metrics(Fitness::failed(fmt::format(
-                        "training diverged: the loss is {} at epoch {}, batch {}",
-                        std::isnan(value) ? "NaN" : (value > 0 ? "inf" : "-inf"), epoch + 1, b + 1)));
-                }
-                if (first_loss < 0) first_loss = value;
-                if (options_.divergence_factor > 0 &&
-                    value > options_.divergence_factor * std::max(first_loss, 1e-3)) {
-                    return finish_metrics(Fitness::failed(fmt::format(
-                        "training diverged: the loss {:.4g} at epoch {}, batch {} is more than {} times the first "
-                        "batch's {:.4g}", value, epoch + 1, b + 1, options_.divergence_factor, first_loss)));
+                const bool last = epoch + 1 == hp.epochs && b + 1 == batches_per_epoch;
+                const bool reporting = every > 0 && (steps + 1) % every == 0 && !last;
+                // Read the loss now? Always on the first batch (the
+                // divergence reference), at an epoch's end and before a report.
+                const bool check = check_every == 1 || first_loss < 0 || ++unchecked >= check_every ||
+                                   b + 1 == batches_per_epoch || reporting;
+                if (check_every > 1) epoch_loss_sum += loss.detach().to(torch::kFloat64);
+                if (check) {
+                    unchecked = 0;
+                    const double value = loss.item<double>();
+                    // A NaN or infinity in a batch not read stays in the sum.
+                    const double sum = check_every > 1 ? epoch_loss_sum.item<double>() : epoch_loss + value;
+                    if (!std::isfinite(value) || !std::isfinite(sum)) {
+                        const double bad = std::isfinite(value) ? sum : value;
+                        return finish_metrics(Fitness::failed(fmt::format(
+                            "training diverged: the loss is {} at epoch {}, batch {}{}",
+                            std::isnan(bad) ? "NaN" : (bad > 0 ? "inf" : "-inf"), epoch + 1, b + 1,
+                            std::isfinite(value) ? " or a batch since the previous check" : "")));
+                    }
+                    if (first_loss < 0) first_loss = value;
+                    if (options_.divergence_factor > 0 &&
+                        value > options_.divergence_factor * std::max(first_loss, 1e-3)) {
+                        return finish_metrics(Fitness::failed(fmt::format(
+                            "training diverged: the loss {:.4g} at epoch {}, batch {} is more than {} times the "
+                            "first batch's {:.4g}", value, epoch + 1, b + 1, options_.divergence_factor,
+                            first_loss)));
+                    }
+                    epoch_loss = sum;
                 }
                 if (options_.precision == Precision::fp16) {
                     (loss * loss_scale).backward();
-                    if (!unscale_gradients(*net, loss_scale)) {  // overflow: skip the step, lower the scale
+                    if (!unscale_gradients(*net, loss_scale, device_)) {  // overflow: skip the step, lower the scale
                         loss_scale /= 2.0;
                         good_scaled_steps = 0;
                         ++skipped_steps;
@@ -427,17 +458,24 @@ private:
                 }
                 ++steps;
                 samples += count;
-                epoch_loss += value;
                 ++epoch_batches;
-                train_loss = epoch_loss / static_cast<double>(epoch_batches);  // mean of the last epoch so far
+                if (check) train_loss = epoch_loss / static_cast<double>(epoch_batches);  // mean of the epoch so far
                 epochs_done = epoch + static_cast<double>(b + 1) / static_cast<double>(batches_per_epoch);
-                const bool last = epoch + 1 == hp.epochs && b + 1 == batches_per_epoch;
-                if (every > 0 && steps % every == 0 && !last && report_now(epochs_done)) break;
+                if (reporting && report_now(epochs_done)) break;
             }
             if (ctx.wants_reports() && every == 0 && stop_reason.empty() && !timed_out && epoch + 1 < hp.epochs &&
                 reports_after(epoch + 1)) {
                 report_now(static_cast<double>(epoch + 1));
             }
+        }
+        if (check_every > 1 && unchecked > 0 && epoch_batches > 0) {  // stopped between two reads
+            epoch_loss = epoch_loss_sum.item<double>();
+            if (!std::isfinite(epoch_loss)) {
+                return finish_metrics(Fitness::failed(fmt::format(
+                    "training diverged: the loss is {} in one of the last {} batches", std::isnan(epoch_loss) ? "NaN"
+                    : (epoch_loss > 0 ? "inf" : "-inf"), unchecked)));
+            }
+            train_loss = epoch_loss / static_cast<double>(epoch_batches);
         }
         trained = Clock::now();
         trained_cpu = thread_cpu_seconds();
@@ -463,16 +501,29 @@ private:
         return fitness;
     }
 
-    /// Divides every gradient by `scale`; false when one is not finite.
-    static bool unscale_gradients(torch::nn::Module& net, double scale) {
+    /// Divides every gradient by `scale`; false when one is not finite. On
+    /// CUDA one fused kernel does both for all gradients (as PyTorch's
+    /// GradScaler); reading its flag is the one synchronisation per step that
+    /// loss scaling needs (whether to step). Elsewhere per gradient.
+    static bool unscale_gradients(torch::nn::Module& net, double scale, torch::Device device) {
         torch::NoGradGuard no_grad;
-        std::vector<torch::Tensor> sums;
+        std::vector<torch::Tensor> grads;
         for (auto& p : net.parameters()) {
-            if (!p.grad().defined()) continue;
-            p.mutable_grad().mul_(1.0 / scale);
-            sums.push_back(p.grad().to(torch::kFloat32).abs().sum());
+            if (p.grad().defined()) grads.push_back(p.mutable_grad());
         }
-        if (sums.empty()) return true;
+        if (grads.empty()) return true;
+        if (device.is_cuda()) {
+            const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+            auto found_inf = torch::zeros({1}, f32);
+            const auto inv_scale = torch::full({1}, 1.0 / scale, f32);
+            at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale);
+            return found_inf.item<float>() == 0.0F;
+        }
+        std::vector<torch::Tensor> sums;
+        for (auto& g : grads) {
+            g.mul_(1.0 / scale);
+            sums.push_back(g.to(torch::kFloat32).abs().sum());
+        }
         return torch::isfinite(torch::stack(sums).sum()).item<bool>();
     }
 

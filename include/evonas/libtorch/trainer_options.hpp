@@ -75,6 +75,18 @@ struct TrainerOptions {
     std::string device = "cpu";        ///< cpu, cuda, cuda:N, auto (worker i: GPU i mod count, else cpu)
     int intra_op_threads = 1;          ///< LibTorch threads per operator, set on the worker's thread
     Precision precision = Precision::fp32;  ///< bf16 / fp16: mixed precision (fp16 on CUDA only)
+    /// CUDA: cuDNN's benchmark mode (the fastest convolution algorithm per
+    /// shape, timed once; nondeterministic). Process-wide, see
+    /// apply_cuda_math_settings().
+    bool cudnn_benchmark = false;
+    /// CUDA: allow TensorFloat-32 in matrix products and convolutions
+    /// (Ampere and later). Process-wide, see apply_cuda_math_settings().
+    bool tf32 = false;
+    /// Read the training loss back from the device (a host-device
+    /// synchronisation) every this many batches, and at each epoch's end
+    /// and report: the NaN and divergence checks happen then. 0: every
+    /// batch on the CPU (where reading it costs nothing), every 50 on CUDA.
+    std::int64_t loss_check_steps = 0;
     // ---- checks and output
     CnnLimits limits{};                ///< check() rejects networks above these (0: no limit)
     double divergence_factor = 1000.0; ///< fail when a batch loss exceeds this times the first one (0: off)
@@ -114,6 +126,7 @@ struct TrainerOptions {
             fail("validation_fraction", fmt::format("must be in (0, 1), got {}", validation_fraction));
         }
         if (eval_batch_size < 1) fail("eval_batch_size", fmt::format("must be >= 1, got {}", eval_batch_size));
+        if (loss_check_steps < 0) fail("loss_check_steps", fmt::format("must be >= 0, got {}", loss_check_steps));
         if (intra_op_threads < 1) fail("intra_op_threads", fmt::format("must be >= 1, got {}", intra_op_threads));
         if (!(divergence_factor >= 0.0)) {
             fail("divergence_factor", fmt::format("must be >= 0, got {}", divergence_factor));
