@@ -6,6 +6,28 @@
 # files: 37 s together at -O1, against 38 s for one of them alone and 71 s
 # at -O3; g++ 12, measured in docs/building.md), compiled with
 # EVONAS_TEST_CXX_FLAGS after the build type's flags.
+#
+# EVONAS_TEST_SET picks which executables a build makes: "all", or the set
+# a sanitizer preset runs ("asan", "tsan"): building every test three times
+# (Release, ASan, TSan) took CI past its 90 minutes, and most executables
+# exercise no code a sanitizer sees differently (docs/building.md).
+set(EVONAS_TEST_SET all CACHE STRING
+    "Which test executables to build: all, or the sanitizer set asan or tsan")
+set_property(CACHE EVONAS_TEST_SET PROPERTY STRINGS all asan tsan)
+if(NOT EVONAS_TEST_SET MATCHES "^(all|asan|tsan)$")
+  message(FATAL_ERROR "EVONAS_TEST_SET is '${EVONAS_TEST_SET}'; expected all, asan or tsan")
+endif()
+
+# evonas_test_wanted(<out> <sets...>): TRUE when EVONAS_TEST_SET is "all"
+# or one of <sets>.
+function(evonas_test_wanted out)
+  if(EVONAS_TEST_SET STREQUAL "all" OR EVONAS_TEST_SET IN_LIST ARGN)
+    set(${out} TRUE PARENT_SCOPE)
+  else()
+    set(${out} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
 set(EVONAS_TEST_CXX_FLAGS "-O1" CACHE STRING
     "Compile flags added after the build type's to evonas's test executables (not the LibTorch ones, which share a precompiled header)")
 
@@ -27,11 +49,16 @@ function(evonas_test_target target)
 endfunction()
 
 # evonas_add_test(<name> SOURCES <files...> [LIBRARIES <libs...>] [LABELS <labels...>]
-#                 [TORCH_PCH])
+#                 [TORCH_PCH] [SETS <asan|tsan...>])
 #   A Catch2 executable linked with Debian's prebuilt Catch2::Catch2WithMain
 #   (its main takes ~19 s to compile), each TEST_CASE registered with ctest.
+#   SETS: the sanitizer sets that build it too (EVONAS_TEST_SET).
 function(evonas_add_test name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "TORCH_PCH" "" "SOURCES;LIBRARIES;LABELS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "TORCH_PCH" "" "SOURCES;LIBRARIES;LABELS;SETS")
+  evonas_test_wanted(wanted ${arg_SETS})
+  if(NOT wanted)
+    return()
+  endif()
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES} Catch2::Catch2WithMain)
   if(arg_TORCH_PCH)
@@ -63,6 +90,9 @@ function(evonas_add_mpi_test name)
     endif()
   endif()
   list(POP_FRONT arg_COMMAND exe)
+  if(NOT TARGET ${exe})
+    return()  # not in EVONAS_TEST_SET
+  endif()
   set(invert "")
   if(arg_EXPECT_FAILURE)
     # WILL_FAIL would count a rank killed by a signal as a failure; "!" does not.

@@ -5,8 +5,8 @@
 #   scripts/run.sh demo    build and run the demo
 #   scripts/run.sh test    build everything that can be built (preset
 #                          default) and run every test
-#   scripts/run.sh check   the tests again under AddressSanitizer+UBSan
-#                          (core and MPI) and ThreadSanitizer (core), then
+#   scripts/run.sh check   sets of the tests again under AddressSanitizer+
+#                          UBSan and ThreadSanitizer (EVONAS_TEST_SET), then
 #                          the fuzzers briefly (EVONAS_FUZZ_SECONDS each, 30);
 #                          CI runs `test`, then `check`
 #   scripts/run.sh bench [PART...]
