@@ -18,15 +18,14 @@ if(NOT EVONAS_TEST_SET MATCHES "^(all|asan|tsan)$")
   message(FATAL_ERROR "EVONAS_TEST_SET is '${EVONAS_TEST_SET}'; expected all, asan or tsan")
 endif()
 
-# evonas_test_wanted(<out> <sets...>): TRUE when EVONAS_TEST_SET is "all"
-# or one of <sets>.
-function(evonas_test_wanted out)
-  if(EVONAS_TEST_SET STREQUAL "all" OR EVONAS_TEST_SET IN_LIST ARGN)
-    set(${out} TRUE PARENT_SCOPE)
-  else()
-    set(${out} FALSE PARENT_SCOPE)
+# evonas_return_unless_in_test_set(<sets...>): a macro, so its return()
+# leaves the calling function when EVONAS_TEST_SET is neither "all" nor one
+# of <sets>.
+macro(evonas_return_unless_in_test_set)
+  if(NOT EVONAS_TEST_SET STREQUAL "all" AND NOT EVONAS_TEST_SET IN_LIST ARGN)
+    return()
   endif()
-endfunction()
+endmacro()
 
 set(EVONAS_TEST_CXX_FLAGS "-O1" CACHE STRING
     "Compile flags added after the build type's to evonas's test executables (not the LibTorch ones, which share a precompiled header)")
@@ -55,10 +54,7 @@ endfunction()
 #   SETS: the sanitizer sets that build it too (EVONAS_TEST_SET).
 function(evonas_add_test name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "TORCH_PCH" "" "SOURCES;LIBRARIES;LABELS;SETS")
-  evonas_test_wanted(wanted ${arg_SETS})
-  if(NOT wanted)
-    return()
-  endif()
+  evonas_return_unless_in_test_set(${arg_SETS})
   add_executable(${name} ${arg_SOURCES})
   target_link_libraries(${name} PRIVATE ${arg_LIBRARIES} Catch2::Catch2WithMain)
   if(arg_TORCH_PCH)

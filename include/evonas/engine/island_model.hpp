@@ -11,9 +11,10 @@
 // There are no generations and no barriers.
 //
 // The class declares everything here; the longer members are defined in
-// island_model_population.hpp (breeding, insertion, hall of fame, migration)
-// and island_model_resume.hpp (replay, requeue: what a resume and a lost
-// worker need).
+// island_model_population.hpp (breeding, insertion, hall of fame, migration),
+// island_model_resume.hpp (replay, requeue: what a resume and a lost worker
+// need), island_model_reports.hpp (early stopping's reports) and
+// island_model_surrogate.hpp (the surrogate pre-screen).
 #pragma once
 
 #include <algorithm>
@@ -261,11 +262,7 @@ public:
     /// only (nothing else changes): a resume calls it for the jobs its
     /// checkpoint covers, in log order, so the predictor is rebuilt as it
     /// was. Trained, scored jobs only; a no-op without a surrogate.
-    void learn(const JobRecord<G>& record) {
-        if (surrogate_ && record.trained && record.fitness.ok()) {
-            surrogate_->learn(record.job.genome, space_, record.fitness.rank_score());
-        }
-    }
+    void learn(const JobRecord<G>& record);
 
     /// True when the run stops poor networks early (it has a stopper): a
     /// driver then gives trainers a reporter (JobContext::report).
@@ -278,19 +275,7 @@ public:
     /// the answer it got then. When the answer was stop, complete() adds
     /// the metric "stopped_at" (the step) to the job's fitness. Throws Error
     /// for a job not in flight, or a step or value that is not finite.
-    Decision report(std::uint64_t job_id, double step, double value) {
-        const auto it = in_flight_.find(job_id);
-        if (it == in_flight_.end()) {
-            throw Error(fmt::format("report(): job {} is not in flight (finished, or never proposed)", job_id));
-        }
-        const Report r{job_id, it->second.island, step, value};
-        const auto answer = reports_.report(r);
-        if (answer.fresh) {
-            const auto progress_now = progress();
-            for (auto& o : observers_) o->on_reported(r, answer.decision, progress_now);
-        }
-        return answer.decision;
-    }
+    Decision report(std::uint64_t job_id, double step, double value);
 
     /// Re-applies a report read back from the lineage log when a run
     /// resumes: the stopper sees it again (in log order its state is
@@ -581,5 +566,6 @@ private:
 
 // The definitions of the longer members, one header per concern.
 #include <evonas/engine/island_model_population.hpp>
+#include <evonas/engine/island_model_reports.hpp>
 #include <evonas/engine/island_model_resume.hpp>
 #include <evonas/engine/island_model_surrogate.hpp>

@@ -8,6 +8,13 @@
 namespace evonas {
 
 template <class G>
+void IslandModel<G>::learn(const JobRecord<G>& record) {
+    if (surrogate_ && record.trained && record.fitness.ok()) {
+        surrogate_->learn(record.job.genome, space_, record.fitness.rank_score());
+    }
+}
+
+template <class G>
 void IslandModel<G>::make_surrogate() {
     auto features = ops_.features;
     if (!features) {

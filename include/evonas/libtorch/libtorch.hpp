@@ -23,6 +23,7 @@
 #include <evonas/libtorch/model_io.hpp>
 #include <evonas/libtorch/runtime.hpp>
 #include <evonas/libtorch/shared_data.hpp>
+#include <evonas/libtorch/evaluate.hpp>
 #include <evonas/libtorch/trainer.hpp>
 #include <evonas/libtorch/trainer_options.hpp>
 
