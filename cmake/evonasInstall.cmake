@@ -1,6 +1,6 @@
-# Install and export rules: evonas::evonas always, evonas::libtorch and
-# evonas::mpi when built, each in its own export set so a consumer asking
-# only for the core never needs LibTorch or MPI.
+# Install and export rules: evonas::evonas always, evonas::libtorch,
+# evonas::mpi, evonas::hdf5 and evonas::tiff when built, each in its own export set so a consumer asking
+# only for the core never needs LibTorch, MPI, HDF5 or libtiff.
 include(CMakePackageConfigHelpers)
 
 set(EVONAS_CMAKE_DIR "${CMAKE_INSTALL_DATADIR}/cmake/evonas"
@@ -9,12 +9,14 @@ set(EVONAS_CMAKE_DIR "${CMAKE_INSTALL_DATADIR}/cmake/evonas"
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/evonas"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         PATTERN "libtorch" EXCLUDE
-        PATTERN "mpi" EXCLUDE)
+        PATTERN "mpi" EXCLUDE
+        PATTERN "hdf5" EXCLUDE
+        PATTERN "tiff" EXCLUDE)
 install(TARGETS evonas EXPORT evonas-targets)
 install(EXPORT evonas-targets NAMESPACE evonas:: DESTINATION "${EVONAS_CMAKE_DIR}")
 
 set(EVONAS_INSTALLED_COMPONENTS "")
-foreach(comp libtorch mpi)
+foreach(comp libtorch mpi hdf5 tiff)
   string(TOUPPER "${comp}" upper)
   if(EVONAS_HAVE_${upper})
     list(APPEND EVONAS_INSTALLED_COMPONENTS ${comp})

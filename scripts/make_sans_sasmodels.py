@@ -9,7 +9,7 @@ Writes OUT_DIR/x_{train,val,test}.npy (float32 [N, 256]: raw I(q) in 1/cm
 on the example's q grid, noisy) and y_{train,val,test}.npy (int64 labels,
 curve i has class i % 4), the layout `sans --data-dir OUT_DIR` trains on
 and `sans --evaluate MODEL --x OUT_DIR/x_test.npy --y OUT_DIR/y_test.npy`
-(or npy_evolve) reads. The four models are sasmodels' cylinder,
+(or `evonas evolve`) reads. The four models are sasmodels' cylinder,
 spherical_sld (error-function interfaces), mono_gauss_coil and
 correlation_length; parameters are drawn here, independently of the C++
 generator but from the same ranges (RANGES, a copy of SansRanges in

@@ -2,8 +2,11 @@
 # Runs an example program end to end at a small budget and checks what a
 # user relies on: the seed-vs-evolved table, the run directory line and the
 # files of the run directory.
-#   run_example.sh PROGRAM RUN_DIR [extra checks: grep patterns after --] -- ARGS...
+#   run_example.sh [--subcommand NAME] PROGRAM RUN_DIR [extra checks: grep patterns after --] -- ARGS...
+# --subcommand runs `PROGRAM NAME ARGS...` (the evonas tool's `evolve`).
 set -euo pipefail
+subcommand=()
+if [ "${1:-}" = --subcommand ]; then subcommand=("$2"); shift 2; fi
 program=$1 run_dir=$2
 shift 2
 patterns=()
@@ -14,7 +17,7 @@ preload=()
 [ -f "$jemalloc" ] && preload=(env "LD_PRELOAD=$jemalloc")
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"${preload[@]}" "$program" --run-dir "$run_dir" --overwrite "$@" 2>&1 | tee "$out"
+"${preload[@]}" "$program" "${subcommand[@]}" --run-dir "$run_dir" --overwrite "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] || { echo "FAIL: $program exited with $status"; exit 1; }
 fail=0
