@@ -55,7 +55,7 @@
 # EVONAS_BENCH_BUILD_DIR (default build-bench; configured with the bench
 # preset when it has no build.ninja), EVONAS_BENCH_RENDER=0 to skip writing
 # docs/benchmarks.md (it is rewritten only when every part ran; the trainer,
-# mpi or surrogate part alone rewrites only its own section, dated), EVONAS_SKIP_DEPS=1 to
+# overhead, mpi or surrogate part alone rewrites only its own section, dated), EVONAS_SKIP_DEPS=1 to
 # skip the package check.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -205,7 +205,7 @@ echo "== bench: results in $build/bench-results.json"
 if [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && [ -z "${EVONAS_BENCH_PARTS:-}" ]; then
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md
   echo "== bench: wrote docs/benchmarks.md"
-elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && { [ "$parts" = trainer ] || [ "$parts" = mpi ] || [ "$parts" = surrogate ]; }; then
+elif [ "${EVONAS_BENCH_RENDER:-1}" != 0 ] && { [ "$parts" = trainer ] || [ "$parts" = mpi ] || [ "$parts" = surrogate ] || [ "$parts" = overhead ]; }; then
   # The trainer, MPI or surrogate part alone replaces only its own section, marked with its date.
   $py scripts/render_benchmarks.py render "$build/bench-results.json" -o docs/benchmarks.md --only "$parts"
   echo "== bench: rewrote the $parts section of docs/benchmarks.md"

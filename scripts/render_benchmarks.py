@@ -579,6 +579,7 @@ def render_search(p):
 
 
 SECTIONS = {"trainer": ("## Trainer throughput", lambda p: render_trainer(p)),
+            "overhead": ("## Scheduling overhead per job", lambda p: render_overhead(p)),
             "mpi": ("## MPI driver throughput", lambda p: render_mpi(p)),
             "surrogate": ("## Surrogate pre-screen cost", lambda p: render_surrogate(p))}
 
@@ -599,7 +600,8 @@ def render_only(args, results):
     m, v = results["machine"], results["versions"]
     lines = p.lines
     commands = [run.get("command", "?") for key, run in sorted(results["runs"].items())
-                if key == "bench_" + args.only or key.startswith("bench_" + args.only + "_")]
+                if key == "bench_" + args.only or key.startswith("bench_" + args.only + "_")
+                or key.endswith("_" + args.only)]  # the peers' runs (deap_overhead, ...)
     command = "; ".join(commands) or "?"
     note = (f"*This section was measured apart from the rest of this page: {results['date']}, by "
             f"`scripts/run.sh bench {args.only}` (which ran `{command}`) at git {v.get('git_commit')}"

@@ -170,11 +170,20 @@ inline void append_fitness_json(std::string& out, const Fitness& f) {
 
 namespace detail {
 
+// The job's genome as a JSON string (text notation, escaped).
+template <class G>
+void append_genome_json(std::string& out, const G& genome, const space_of<G>& space, std::string& scratch) {
+    scratch.clear();
+    append_genome_text(scratch, genome, space);
+    append_json_string(out, scratch);
+}
+
 // The fields of a job line, or of a dispatched line (record == nullptr), in
-// nlohmann's (sorted) key order.
+// nlohmann's (sorted) key order. `genome_json`: the genome already as
+// append_genome_json() writes it, or null to write it here.
 template <class G>
 void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r, const space_of<G>& space,
-                     std::string& scratch) {
+                     std::string& scratch, const std::string* genome_json = nullptr) {
     out += '{';
     if (job.attempt > 1) {
         append_json_key(out, "attempt");
@@ -207,9 +216,8 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
         append_fitness_json(out, r->fitness);
     }
     out += ",\"genome\":";
-    scratch.clear();
-    append_genome_text(scratch, job.genome, space);
-    append_json_string(out, scratch);
+    if (genome_json) out += *genome_json;
+    else append_genome_json(out, job.genome, space, scratch);
     out += ",\"hash\":";
     append_hex64_string(out, job.hash);
     out += ",\"id\":";
