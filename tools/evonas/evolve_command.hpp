@@ -3,6 +3,7 @@
 // with, which RUN_DIR/data.json keeps).
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -10,6 +10,8 @@
 //   evonas simulate evonas_run --workers 64
 //
 // docs/cli.md documents every command with real output.
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
