@@ -588,6 +588,20 @@ inline SearchSpace model_file_space(const std::filesystem::path& file) {
 
 }  // namespace detail
 
+/// Prints what an export wrote (`more`: lines about further files, e.g. the
+/// evonas tool's data.json) and how to get ONNX from it.
+inline void print_export(const std::filesystem::path& model, const libtorch::ExportedModel& files,
+                         const std::vector<std::string>& more = {}) {
+    fmt::print("exported {} for Python:\n"
+               "  {}  TorchScript: torch.jit.load(\"{}\"), no evonas needed\n"
+               "  {}  PyTorch source: import model; net = model.load()  (trainable, editable)\n"
+               "  {}  its weights, {{name: tensor}}\n",
+               model.string(), files.torchscript.string(), files.torchscript.string(), files.python.string(),
+               files.weights.string());
+    for (const auto& line : more) fmt::print("  {}\n", line);
+    fmt::print("ONNX: /usr/bin/python3 scripts/export_onnx.py {}\n", files.torchscript.string());
+}
+
 /// --export: writes the model file of --model (default run_dir/best_model.pt)
 /// for Python users into --export's directory, prints what it wrote and
 /// returns true; false when --export was not given. `space` is the program's
@@ -598,13 +612,7 @@ inline bool export_if_asked(const CommonOptions& o, const SearchSpace* space) {
                                                               : std::filesystem::path(o.export_model);
     const auto files = space ? libtorch::export_model_file(model, *space, o.export_dir)
                              : libtorch::export_model_file(model, detail::model_file_space(model), o.export_dir);
-    fmt::print("exported {} for Python:\n"
-               "  {}  TorchScript: torch.jit.load(\"{}\"), no evonas needed\n"
-               "  {}  PyTorch source: import model; net = model.load()  (trainable, editable)\n"
-               "  {}  its weights, {{name: tensor}}\n"
-               "ONNX: /usr/bin/python3 scripts/export_onnx.py {}\n",
-               model.string(), files.torchscript.string(), files.torchscript.string(), files.python.string(),
-               files.weights.string(), files.torchscript.string());
+    print_export(model, files);
     return true;
 }
 

@@ -45,10 +45,12 @@ case "$scenario" in
     expect evaluate "on 110 samples: accuracy [0-9.]+, balanced accuracy"
     expect evaluate "confusion matrix"
     run report report run
-    expect report "best"
+    expect report "^best [0-9]+ networks"
+    expect report "^ +4 +[0-9]+ +[0-9]+ +[0-9]+ "  # 4 jobs in the counts row
     run report_json report run --json
     /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' report_json.out || fail "report --json is not JSON"
     run simulate simulate run --workers 8
+    expect simulate "^forecast for run: 8 workers"
     run export export run --out exported
     for f in model.ts.pt model.py model_weights.pt data.json; do [ -f "exported/$f" ] || fail "export wrote no $f"; done
     # Resume with a bigger budget: the four networks are not trained again.

@@ -105,21 +105,17 @@ inline CLI::App* add_export_command(CLI::App& app, ExportOptions& x) {
 inline int run_export(const ExportOptions& x) {
     const auto model = model_file_of(x.model);
     const auto files = libtorch::export_model_file(model, ex::detail::model_file_space(model), x.out);
-    fmt::print("exported {} for Python:\n"
-               "  {}  TorchScript: torch.jit.load(\"{}\"), no evonas needed\n"
-               "  {}  PyTorch source: import model; net = model.load()  (trainable, editable)\n"
-               "  {}  its weights, {{name: tensor}}\n",
-               model.string(), files.torchscript.string(), files.torchscript.string(), files.python.string(),
-               files.weights.string());
+    std::vector<std::string> more;
     if (const auto p = find_data_json(model, "")) {
         const auto target = std::filesystem::path(x.out) / "data.json";
         std::filesystem::copy_file(*p, target, std::filesystem::copy_options::overwrite_existing);
         const auto d = parse_json_text(read_text_file(*p, "data description"), p->string());
-        fmt::print("  {}  how inputs were prepared (apply the same before the model): shape [{}], {}\n",
-                   target.string(), fmt::join(d.at("input_shape").get<std::vector<std::int64_t>>(), ", "),
-                   preprocessing_summary(d.at("preprocessing")));
+        more.push_back(fmt::format("{}  how inputs were prepared (apply the same before the model): shape [{}], {}",
+                                   target.string(),
+                                   fmt::join(d.at("input_shape").get<std::vector<std::int64_t>>(), ", "),
+                                   preprocessing_summary(d.at("preprocessing"))));
     }
-    fmt::print("ONNX: /usr/bin/python3 scripts/export_onnx.py {}\n", files.torchscript.string());
+    ex::print_export(model, files, more);
     return 0;
 }
 

@@ -48,6 +48,7 @@
 #include <fmt/format.h>
 
 #include <evonas/error.hpp>
+#include <evonas/io/data_source.hpp>  // detail::lower_extension
 #include <evonas/io/curve_text.hpp>
 #include <evonas/io/files.hpp>
 #include <evonas/io/npy_array.hpp>
@@ -75,8 +76,7 @@ inline constexpr std::int64_t max_integer_label = 65535;
 /// True when `path`'s extension is one of curve_file_extensions, in any
 /// case.
 inline bool is_curve_file_name(const std::filesystem::path& path) {
-    std::string ext = path.extension().string();
-    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const auto ext = detail::lower_extension(path);
     return std::find(curve_file_extensions.begin(), curve_file_extensions.end(), ext) != curve_file_extensions.end();
 }
 
