@@ -51,8 +51,9 @@ constexpr const char* usage =
     "  --workers-only     only 1 vs several workers in one process\n"
     "  --memory-only      only the resident memory of --memory-workers trainers (default 4)\n"
     "                     made from one data set of about --memory-mb MiB (default 256)\n"
-    "Run it with LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 OMP_NUM_THREADS=1\n"
-    "OPENBLAS_NUM_THREADS=1, as bench_trainer.py does.\n";
+    "Run it with LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n"
+    "MALLOC_CONF=oversize_threshold:0 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1, as\n"
+    "bench_trainer.py does.\n";
 
 struct Net {
     std::string name;
@@ -209,6 +210,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     const char* preload = std::getenv("LD_PRELOAD");
+    const char* malloc_conf = std::getenv("MALLOC_CONF");
     nlohmann::json out{{"benchmark", "trainer"},
                        {"torch", evonas::libtorch::runtime_info().torch_version},
                        {"device", args.device},
@@ -216,6 +218,7 @@ int main(int argc, char** argv) {
                        {"batch", args.batch},
                        {"intra_op_threads", args.threads},
                        {"jemalloc", preload && std::strstr(preload, "jemalloc") != nullptr},
+                       {"malloc_conf", malloc_conf ? nlohmann::json(malloc_conf) : nlohmann::json(nullptr)},
                        {"nets", nlohmann::json::array()},
                        {"workers", nlohmann::json::array()}};
     if (args.memory_part) {

@@ -42,6 +42,10 @@ import sys
 import time
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+# Without it, jemalloc gives a large allocation's pages back to the kernel at
+# every free, and a third of a training's time goes to page faults
+# (docs/libtorch.md).
+MALLOC_CONF = "oversize_threshold:0"
 
 # Keep in step with `nets` in bench_trainer.cpp: the modules CnnTrainer builds
 # for those genomes (convolution without bias before batch norm, 'same'
@@ -165,6 +169,7 @@ def main():
     env["OPENBLAS_NUM_THREADS"] = "1"  # BLAS calls stay on the worker's thread, on both sides
     if os.path.exists(JEMALLOC):
         env["LD_PRELOAD"] = JEMALLOC
+        env.setdefault("MALLOC_CONF", MALLOC_CONF)  # both sides: large tensors' pages stay with jemalloc
 
     def run(command):
         return json.loads(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)

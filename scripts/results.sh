@@ -45,7 +45,7 @@ for ex in "${examples[@]}"; do
     echo "== results: $ex seed $seed: $ex $args --seed $seed"
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    LD_PRELOAD=$([ -f $jemalloc ] && echo $jemalloc) "$program" $args --seed "$seed" \
+    LD_PRELOAD=$([ -f $jemalloc ] && echo $jemalloc) MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0}" "$program" $args --seed "$seed" \
       --run-dir "$out/$ex-seed$seed-run" --overwrite --quiet >"$file.part" 2>&1
     { echo "command: $ex $args --seed $seed"; cat "$file.part"; echo "wall seconds $(( $(date +%s) - t0 ))"; } >"$file"
     rm -f "$file.part"

@@ -64,11 +64,14 @@ prepare() {
   fi
 }
 
-# jemalloc lets several LibTorch trainers in one process scale (platform-notes.md).
+# jemalloc lets several LibTorch trainers in one process scale (platform-notes.md);
+# oversize_threshold:0 keeps it from handing large tensors' pages back to the
+# kernel at every free (docs/libtorch.md: a third of the time went to page
+# faults without it).
 with_jemalloc() {
   local lib=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
   if [ -f "$lib" ]; then
-    LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}" "$@"
+    LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}" MALLOC_CONF="${MALLOC_CONF:-oversize_threshold:0}" "$@"
   else
     "$@"
   fi

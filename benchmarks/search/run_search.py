@@ -131,6 +131,7 @@ def child_env():
     env["PYTHONUNBUFFERED"] = "1"
     if os.path.exists(JEMALLOC):
         env["LD_PRELOAD"] = JEMALLOC + (":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+        env.setdefault("MALLOC_CONF", "oversize_threshold:0")  # docs/libtorch.md
     return env
 
 

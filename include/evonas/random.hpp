@@ -156,8 +156,13 @@ private:
 };
 
 inline std::string Rng::state_string() const {
-    return fmt::format("{:016x} {:016x} {:016x} {:016x}", state_[0], state_[1], state_[2],
-                       state_[3]);
+    // Written by hand, not with fmt: the engine records it for every job.
+    std::string text(4 * 17 - 1, ' ');
+    for (std::size_t i = 0; i < state_.size(); ++i) {
+        std::uint64_t v = state_[i];
+        for (std::size_t k = 16; k-- > 0; v >>= 4) text[17 * i + k] = "0123456789abcdef"[v & 0xF];
+    }
+    return text;
 }
 
 inline void Rng::set_state_string(const std::string& text) {

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -181,5 +182,26 @@ TEST_CASE("the hash reads names, not layer type ids", "[hash]") {
     }
     for (const auto& g : small_fixed(space)) {
         CHECK(genome_hash(translate(g, space, other), other) == genome_hash(g, space));
+    }
+}
+
+TEST_CASE("text goes into the hash as little-endian words of eight, at every length", "[hash]") {
+    // The hasher loads words whole where it can; the reference builds each
+    // word byte by byte, as the golden values were made.
+    const std::string bytes = "conv\xff\x80sepconv(leaky_relu)\x01z";
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+        const std::string_view text(bytes.data(), n);
+        evonas::detail::StableHasher fast, reference;
+        fast.add(text);
+        reference.add(static_cast<std::uint64_t>(n));
+        for (std::size_t i = 0; i < n; i += 8) {
+            std::uint64_t word = 0;
+            for (std::size_t k = 0; k < 8 && i + k < n; ++k) {
+                word |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[i + k])) << (8 * k);
+            }
+            reference.add(word);
+        }
+        INFO("length " << n);
+        CHECK(fast.digest() == reference.digest());
     }
 }

@@ -216,6 +216,8 @@ TEST_CASE("state text round trips and rejects bad text", "[random]") {
     CHECK(small.state() == Rng::State{10, 11, 12, 13});
     small.set_state_string(Rng(0).state_string());
     CHECK(small == Rng(0));
+    small.set_state(Rng::State{1, 0xabc, ~std::uint64_t{0}, 0x0123456789abcdefULL});
+    CHECK(small.state_string() == "0000000000000001 0000000000000abc ffffffffffffffff 0123456789abcdef");
 
     const std::string expect4 = "expected 4 hexadecimal words of up to 16 digits";
     CHECK(state_error("") == "rng state:1:1: " + expect4);

@@ -153,3 +153,25 @@ TEST_CASE("bytes that are not UTF-8 become U+FFFD and the line still parses", "[
     CHECK(json::parse(line_of(r, space)).at("fitness").at("reason") ==
           "bad \xef\xbf\xbd byte, cut \xef\xbf\xbd\xef\xbf\xbd sequence, overlong \xef\xbf\xbd\xef\xbf\xbd, fine \xe2\x82\xac");
 }
+
+TEST_CASE("a JSON string of any bytes at any position reads back", "[record_line]") {
+    // The plain-byte scan tests eight bytes at a time: put every byte value
+    // at every position of texts longer than a word, among plain bytes.
+    for (int b = 0; b < 256; ++b) {
+        for (std::size_t at = 0; at < 20; ++at) {
+            std::string text(20, 'x');
+            text[at] = static_cast<char>(b);
+            std::string out;
+            evonas::detail::append_json_string(out, text);
+            INFO("byte " << b << " at " << at << ": " << out);
+            const auto back = json::parse(out).get<std::string>();
+            if (b < 0x80) {
+                CHECK(back == text);
+            } else {  // a lone byte >= 0x80 is not UTF-8
+                CHECK(back == std::string(at, 'x') + "\xef\xbf\xbd" + std::string(19 - at, 'x'));
+            }
+            CHECK(evonas::detail::next_special_json_byte(text, 0) ==
+                  (evonas::detail::is_plain_json_byte(static_cast<unsigned char>(b)) ? text.size() : at));
+        }
+    }
+}

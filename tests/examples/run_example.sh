@@ -14,7 +14,8 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do patterns+=("$1"); shift; done
 [ "${1:-}" = -- ] && shift
 jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 preload=()
-[ -f "$jemalloc" ] && preload=(env "LD_PRELOAD=$jemalloc")
+# oversize_threshold:0: large tensors' pages stay with jemalloc (docs/libtorch.md)
+[ -f "$jemalloc" ] && preload=(env "LD_PRELOAD=$jemalloc" "MALLOC_CONF=${MALLOC_CONF:-oversize_threshold:0}")
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "${preload[@]}" "$program" "${subcommand[@]}" --run-dir "$run_dir" --overwrite "$@" 2>&1 | tee "$out"

@@ -8,6 +8,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include <evonas/genome/genome.hpp>
@@ -26,17 +27,44 @@ public:
     }
     void add(std::string_view text) noexcept {
         add(static_cast<std::uint64_t>(text.size()));
-        std::uint64_t word = 0;
-        int filled = 0;
-        for (unsigned char c : text) {
-            word |= static_cast<std::uint64_t>(c) << (8 * filled);
-            if (++filled == 8) {
-                add(word);
-                word = 0;
-                filled = 0;
+        // Bytes go in as little-endian words of eight, the last one padded
+        // with zero bytes. A little-endian machine loads them whole (two
+        // overlapping loads for a short tail give the same word); others
+        // build them byte by byte. Names are short: this runs per gene.
+        if constexpr (std::endian::native == std::endian::little) {
+            const char* p = text.data();
+            std::size_t n = text.size();
+            for (; n >= 8; p += 8, n -= 8) {
+                std::uint64_t whole = 0;
+                std::memcpy(&whole, p, 8);
+                add(whole);
             }
+            if (n >= 4) {
+                std::uint32_t low = 0, high = 0;
+                std::memcpy(&low, p, 4);
+                std::memcpy(&high, p + n - 4, 4);
+                add(low | (static_cast<std::uint64_t>(high) << (8 * (n - 4))));
+            } else if (n >= 2) {
+                std::uint16_t low = 0, high = 0;
+                std::memcpy(&low, p, 2);
+                std::memcpy(&high, p + n - 2, 2);
+                add(low | (static_cast<std::uint64_t>(high) << (8 * (n - 2))));
+            } else if (n == 1) {
+                add(static_cast<std::uint64_t>(static_cast<unsigned char>(*p)));
+            }
+        } else {
+            std::uint64_t word = 0;
+            int filled = 0;
+            for (unsigned char c : text) {
+                word |= static_cast<std::uint64_t>(c) << (8 * filled);
+                if (++filled == 8) {
+                    add(word);
+                    word = 0;
+                    filled = 0;
+                }
+            }
+            if (filled > 0) add(word);
         }
-        if (filled > 0) add(word);
     }
     void add_value(const ParamSpec& spec, double value) noexcept {
         switch (spec.kind) {

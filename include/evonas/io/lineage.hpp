@@ -80,6 +80,10 @@ public:
         // it: formatting a genome was a third of the log's cost per job.
         auto& pending = pending_[job.id];
         pending.offset = bytes_;
+        if (pending.genome_json.capacity() == 0 && !spare_.empty()) {  // a finished job's buffer
+            pending.genome_json = std::move(spare_.back());
+            spare_.pop_back();
+        }
         pending.genome_json.clear();
         detail::append_genome_json(pending.genome_json, job.genome, space_, text_);
         line_.clear();
@@ -108,7 +112,10 @@ public:
         }
         write_text(line_);
         ++records_;
-        pending_.erase(record.job.id);
+        if (pending != pending_.end()) {
+            if (spare_.size() < 64) spare_.push_back(std::move(pending->second.genome_json));
+            pending_.erase(pending);
+        }
         if (seen_ && record.trained) {
             seen_->append(SeenRecord{record.job.hash, SeenGenome{record.job.id, true, record.fitness.status,
                                                                  record.fitness.rank_score_or(0.0)}});
@@ -193,6 +200,7 @@ private:
         std::string genome_json;   // its genome as the dispatched line wrote it ("" after a resume)
     };
     std::unordered_map<std::uint64_t, Pending> pending_;  // job id -> its dispatched line
+    std::vector<std::string> spare_;  // finished jobs' genome buffers, for the next ones
     std::string line_;  // reused: no allocation per job once they have grown
     std::string text_;
 };

@@ -6,12 +6,15 @@
 // and read_lineage() still reads it with nlohmann_json.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <string>
 #include <string_view>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <evonas/engine/fitness.hpp>
@@ -49,6 +52,37 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     return n;
 }
 
+/// True for a byte a JSON string holds as it is: printable ASCII other than
+/// a quote or a backslash.
+constexpr bool is_plain_json_byte(unsigned char b) noexcept {
+    return b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+}
+
+/// Index of the first byte at or after `i` that is not plain (see
+/// is_plain_json_byte), or s.size(). The lineage log escapes a genome's text
+/// per job, a few hundred plain bytes, so they are tested eight at a time
+/// (word-parallel tests on little-endian machines; byte by byte elsewhere).
+inline std::size_t next_special_json_byte(std::string_view s, std::size_t i) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101ULL;
+        constexpr std::uint64_t highs = 0x8080808080808080ULL;
+        // High bit set in each byte of v that is zero; a byte above a zero
+        // one may be marked too (a borrow), never one below it, so the lowest
+        // mark is exact.
+        const auto zero_bytes = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+        for (; i + 8 <= s.size(); i += 8) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, s.data() + i, 8);
+            const std::uint64_t marked = (w & highs)                       // >= 0x80
+                                         | ((w - 0x20 * ones) & ~w & highs)  // < 0x20
+                                         | zero_bytes(w ^ ('"' * ones)) | zero_bytes(w ^ ('\\' * ones));
+            if (marked != 0) return i + static_cast<std::size_t>(std::countr_zero(marked)) / 8;
+        }
+    }
+    while (i < s.size() && is_plain_json_byte(static_cast<unsigned char>(s[i]))) ++i;
+    return i;
+}
+
 /// Appends `s` as a JSON string. Quotes, backslashes and control characters
 /// are escaped; bytes that are not valid UTF-8 (an exception message from a
 /// user's trainer can hold anything) become U+FFFD, so the line always parses.
@@ -56,12 +90,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
         // Plain ASCII (the common case: genome text, op names) is copied in runs.
-        std::size_t run = i;
-        while (run < s.size()) {
-            const auto b = static_cast<unsigned char>(s[run]);
-            if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
-            ++run;
-        }
+        const std::size_t run = next_special_json_byte(s, i);
         if (run > i) {
             out.append(s.data() + i, run - i);
             i = run;
@@ -102,7 +131,7 @@ inline void append_json_string(std::string& out, std::string_view s) {
 inline void append_json_number(std::string& out, double v) {
     if (std::isfinite(v)) {
         char text[32];  // the shortest round-trip form of a double fits in 24
-        out.append(text, fmt::format_to(text, "{}", v));
+        out.append(text, fmt::format_to(text, FMT_COMPILE("{}"), v));
     } else {
         out += "null";
     }
@@ -184,6 +213,7 @@ void append_genome_json(std::string& out, const G& genome, const space_of<G>& sp
 template <class G>
 void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r, const space_of<G>& space,
                      std::string& scratch, const std::string* genome_json = nullptr) {
+    using namespace std::string_view_literals;  // literals appended with no strlen each
     out += '{';
     if (job.attempt > 1) {
         append_json_key(out, "attempt");
@@ -196,64 +226,64 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
         out += ',';
     }
     const auto& c = job.cursor;
-    out += "\"cursor\":{\"duplicates\":";
+    out += "\"cursor\":{\"duplicates\":"sv;
     append_uint(out, c.duplicates);
-    out += ",\"initial_proposed\":";
+    out += ",\"initial_proposed\":"sv;
     append_uint(out, c.initial_proposed);
-    out += ",\"proposed\":";
+    out += ",\"proposed\":"sv;
     append_uint(out, c.proposed);
-    out += ",\"rng\":";
+    out += ",\"rng\":"sv;
     append_json_string(out, c.rng);
-    out += ",\"seeds_used\":";
+    out += ",\"seeds_used\":"sv;
     append_uint(out, c.seeds_used);
-    out += ",\"seq\":";
+    out += ",\"seq\":"sv;
     append_uint(out, c.seq);
     out += '}';
     if (r) {
-        out += ",\"end\":";
+        out += ",\"end\":"sv;
         append_json_number(out, r->work.finished);
-        out += ",\"fitness\":";
+        out += ",\"fitness\":"sv;
         append_fitness_json(out, r->fitness);
     }
-    out += ",\"genome\":";
+    out += ",\"genome\":"sv;
     if (genome_json) out += *genome_json;
     else append_genome_json(out, job.genome, space, scratch);
-    out += ",\"hash\":";
+    out += ",\"hash\":"sv;
     append_hex64_string(out, job.hash);
-    out += ",\"id\":";
+    out += ",\"id\":"sv;
     append_uint(out, job.id);
-    out += ",\"island\":";
+    out += ",\"island\":"sv;
     append_uint(out, job.island);
-    out += ",\"op\":";
+    out += ",\"op\":"sv;
     append_json_string(out, job.op);
-    out += ",\"origin\":";
+    out += ",\"origin\":"sv;
     append_json_string(out, to_string(job.origin));
-    out += ",\"parents\":[";
+    out += ",\"parents\":["sv;
     for (std::size_t i = 0; i < job.parents.size(); ++i) {
         if (i > 0) out += ',';
         append_uint(out, job.parents[i]);
     }
     out += ']';
     if (job.predicted.screened()) {
-        out += ",\"predicted\":{\"candidates\":";
+        out += ",\"predicted\":{\"candidates\":"sv;
         append_uint(out, job.predicted.candidates);
-        out += ",\"mean\":";
+        out += ",\"mean\":"sv;
         append_json_number(out, job.predicted.mean);
-        out += ",\"spread\":";
+        out += ",\"spread\":"sv;
         append_json_number(out, job.predicted.spread);
         out += '}';
     }
-    out += ",\"seed\":";
+    out += ",\"seed\":"sv;
     append_hex64_string(out, job.seed);
     if (r) {
-        out += ",\"start\":";
+        out += ",\"start\":"sv;
         append_json_number(out, r->work.started);
         out += r->trained ? ",\"trained\":true" : ",\"trained\":false";
-        out += ",\"type\":\"job\",\"worker\":";
+        out += ",\"type\":\"job\",\"worker\":"sv;
         append_uint(out, r->work.worker);
-        out += "}\n";
+        out += "}\n"sv;
     } else {
-        out += ",\"type\":\"dispatched\"}\n";
+        out += ",\"type\":\"dispatched\"}\n"sv;
     }
 }
 

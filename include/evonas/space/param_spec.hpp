@@ -18,6 +18,7 @@
 #include <system_error>
 #include <vector>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -241,7 +242,9 @@ struct ParamSpec {
                 return;
             }
             case ParamKind::real:
-            case ParamKind::log_real: out.append(text, fmt::format_to(text, "{}", value)); return;
+            // FMT_COMPILE: no format string parsed per value (the lineage log
+            // writes a genome per job).
+            case ParamKind::log_real: out.append(text, fmt::format_to(text, FMT_COMPILE("{}"), value)); return;
             case ParamKind::choice: {
                 const auto i = static_cast<std::size_t>(value);
                 if (i < choices.size()) {
