@@ -6,8 +6,9 @@
 //
 // Four cases, each with the lineage log on (one JSON line per job, flushed,
 // to a real file):
-//   - engine: IslandModel::propose() + complete() called in a loop, 1 and 4
-//     islands (what a driver of one's own pays);
+//   - engine: IslandModel::complete_and_propose() called in a loop (a
+//     result and the next job, one lineage write), 1 and 4 islands (what a
+//     driver of one's own pays);
 //   - threads: evonas::evolve() with 1 and 2 worker threads and a trainer
 //     that returns at once (what the in-process driver pays: locking,
 //     waking, its watchdog, the run directory's lineage log; checkpoints only
@@ -15,6 +16,8 @@
 // The genome is cnn_space(2)'s (up to 10 feature + 3 classifier layers,
 // 2-6 parameters each, 6 globals), population 32, tournament of 3. The
 // fitness rewards more layers plus noise, so selection has work to do.
+// Beside them, "lineage_write": the same number of write(2) calls of a
+// job's two lines' bytes alone, the floor the log puts under every case.
 // Each case runs `repeats` times; the median by wall time is reported, with
 // its process CPU time (less disturbed by other load on a shared machine).
 // Nothing here asserts a time.
@@ -35,8 +38,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>   // open
 #include <time.h>    // clock_gettime(CLOCK_PROCESS_CPUTIME_ID)
-#include <unistd.h>  // getpid
+#include <unistd.h>  // getpid, write
 
 namespace {
 
@@ -86,13 +90,39 @@ Timing engine_run(const evonas::SearchSpace& space, std::size_t islands, std::ui
     model.add_observer(std::make_shared<evonas::LineageLog>(path, model.space()));
     const InstantTrainer trainer;
     return timed([&] {
+        // A worker's result and its next job in one call (one lineage write
+        // per job), islands taken in turn.
         std::size_t island = 0;
+        auto job = model.propose(island);
         for (std::uint64_t i = 0; i < jobs; ++i) {
-            auto job = model.propose(island);
             island = (island + 1) % islands;
-            model.complete(job->id, trainer.evaluate(job->genome, {.job_id = job->id, .seed = job->seed}));
+            auto fitness = trainer.evaluate(job->genome, {.job_id = job->id, .seed = job->seed});
+            job = model.complete_and_propose(job->id, std::move(fitness), {}, island).next;
         }
     });
+}
+
+/// What the log's writes alone cost: `jobs` write(2) calls of `bytes` each
+/// (a job's two lines) on an O_APPEND descriptor in `dir`, as the lineage
+/// log makes them.
+Timing write_run(std::uint64_t jobs, std::size_t bytes, const std::filesystem::path& dir) {
+    const auto path = dir / "writes.jsonl";
+    std::filesystem::remove(path);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw evonas::IoError::from_errno(path, "cannot open the write test file");
+    std::string line(bytes, 'x');
+    line.back() = '\n';
+    const auto t = timed([&] {
+        for (std::uint64_t i = 0; i < jobs; ++i) {
+            if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+                ::close(fd);
+                throw evonas::IoError::from_errno(path, "cannot write the write test file");
+            }
+        }
+    });
+    ::close(fd);
+    std::filesystem::remove(path);
+    return t;
 }
 
 Timing threads_run(const evonas::SearchSpace& space, std::size_t workers, std::uint64_t jobs,
@@ -171,12 +201,21 @@ int main(int argc, char** argv) {
             std::vector<Timing> runs;
             for (int r = 0; r < repeats; ++r) runs.push_back(engine_run(space, islands, jobs, dir));
             cases.push_back(summarise("engine_" + std::to_string(islands) + "_island" + (islands > 1 ? "s" : ""),
-                                      {{"driver", "IslandModel propose/complete loop"},
+                                      {{"driver", "IslandModel complete_and_propose loop"},
                                        {"islands", islands},
                                        {"population_per_island", 32},
                                        {"lineage_log", true}},
                                       jobs, std::move(runs)));
         }
+        // Bytes per job of the engine's log: the file its last run (4
+        // islands) left, jobs + 1 dispatched lines and jobs job lines.
+        const auto bytes_per_job = static_cast<std::size_t>(
+            std::max<std::uintmax_t>(2, std::filesystem::file_size(dir / "lineage.jsonl") / (jobs + 1)));
+        std::vector<Timing> writes;
+        for (int r = 0; r < repeats; ++r) writes.push_back(write_run(jobs, bytes_per_job, dir));
+        auto lineage_write = summarise("lineage_write", {{"what", "one write(2) per job of a job's two lines' bytes"},
+                                                         {"bytes_per_job", bytes_per_job}},
+                                       jobs, std::move(writes));
         for (std::size_t workers : {1u, 2u}) {
             std::vector<Timing> runs;
             for (int r = 0; r < repeats; ++r) runs.push_back(threads_run(space, workers, jobs, dir));
@@ -202,7 +241,8 @@ int main(int argc, char** argv) {
                         {"layers", "1-10 features + 0-3 classifier, 2-6 parameters each"},
                         {"globals", 6}}},
             {"fitness", "gene count + uniform noise, returned at once (no training)"},
-            {"cases", cases}};
+            {"cases", cases},
+            {"lineage_write", lineage_write}};
         std::printf("%s\n", out.dump(2).c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_overhead: %s\n", e.what());

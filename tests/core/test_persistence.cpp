@@ -246,3 +246,130 @@ TEST_CASE("a log that lost lines the checkpoint covers is refused with the reaso
         evolve(target_space, [](std::size_t) { return test::TargetTrainer{target, &target_space}; }, options),
         Contains("lineage.jsonl has 100 bytes but the checkpoint covers") && Contains("refusing to resume"));
 }
+
+namespace {
+
+std::string whole_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Sizes of the lineage log seen from inside complete_and_propose()'s batch.
+struct BatchProbe : Observer<Genome<>> {
+    std::filesystem::path file;
+    std::vector<std::uintmax_t> sizes;
+    std::size_t batches = 0;
+    bool in_batch = false;
+    explicit BatchProbe(std::filesystem::path f) : file(std::move(f)) {}
+    void on_batch_begin() override {
+        in_batch = true;
+        ++batches;
+    }
+    void on_batch_end() override { in_batch = false; }
+    void on_finished(const JobRecord<Genome<>>&, const Progress&) override {
+        if (in_batch) sizes.push_back(std::filesystem::file_size(file));
+    }
+    void on_proposed(const Job<Genome<>>&, const Progress&) override {
+        if (in_batch) sizes.push_back(std::filesystem::file_size(file));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a result and the next job reach the lineage log in one write, before the call returns",
+          "[persistence][lineage]") {
+    test::TempDir one("handover-apart"), two("handover-together");
+    const EvolutionOptions options{.islands = 2, .population = 4, .seed = 11, .stop = {.max_evaluations = 40}};
+    Files apart(one.path(), options, {}, false);     // complete(), then propose()
+    Files together(two.path(), options, {}, false);  // complete_and_propose()
+    const auto lineage = two / "lineage.jsonl";
+    auto probe = std::make_shared<BatchProbe>(lineage);
+    together.model.add_observer(probe);  // after the log, as a user's observer would be
+    std::size_t island = 0;
+    auto a = apart.model.propose(island);
+    auto b = together.model.propose(island);
+    std::size_t steps = 0;
+    while (a) {
+        REQUIRE(b);
+        island = (island + 1) % 2;
+        apart.model.complete(a->id, apart.score(a->genome));
+        a = apart.model.propose(island);
+        const auto before = std::filesystem::file_size(lineage);
+        probe->sizes.clear();
+        const auto handover = together.model.complete_and_propose(b->id, together.score(b->genome), {}, island);
+        ++steps;
+        CHECK(handover.record.job.id == b->id);
+        // Inside the call nothing was written yet; when it returns, both lines are there.
+        REQUIRE(probe->sizes.size() == (handover.next ? 2u : 1u));
+        for (const auto size : probe->sizes) CHECK(size == before);
+        const auto text = whole_file(lineage);
+        REQUIRE(text.size() > before);
+        b = handover.next;
+        REQUIRE(a.has_value() == b.has_value());
+        if (b) {
+            CHECK(b->id == a->id);
+            CHECK(b->genome == a->genome);
+            // The dispatched line is the last one, where the log says it is.
+            const auto last = text.rfind('\n', text.size() - 2) + 1;
+            REQUIRE(together.log->offset_of(b->id));
+            CHECK(*together.log->offset_of(b->id) == last);
+            CHECK(read_dispatched_at(lineage, target_space, last).id == b->id);
+            CHECK(text.compare(before, last - before, text, before, last - before) == 0);
+        }
+    }
+    CHECK(probe->batches == steps);
+    CHECK(steps == 40);
+    // The same lines, byte for byte, as complete() and propose() apart.
+    CHECK(whole_file(one / "lineage.jsonl") == whole_file(lineage));
+    CHECK(read_lineage(lineage, target_space).records.size() == 40);
+}
+
+TEST_CASE("a result is in the lineage log when the proposal after it throws", "[persistence][lineage]") {
+    test::TempDir dir("handover-throws");
+    Files run(dir.path(), EvolutionOptions{.population = 4, .seed = 2, .stop = {.max_evaluations = 10}}, {}, false);
+    const auto job = run.model.propose(0);
+    REQUIRE(job);
+    const IslandModel<>::Prepare crashing = [](Genome<>&) -> Check { throw std::runtime_error("the check crashed"); };
+    CHECK_THROWS_WITH(run.model.complete_and_propose(job->id, run.score(job->genome), {}, 0, crashing),
+                      "the check crashed");
+    auto contents = read_lineage(dir / "lineage.jsonl", target_space);
+    REQUIRE(contents.records.size() == 1);
+    CHECK(contents.records[0].job.id == job->id);
+    // The log writes line by line again after the failed batch.
+    const auto next = run.model.propose(0);
+    REQUIRE(next);
+    contents = read_lineage(dir / "lineage.jsonl", target_space);
+    CHECK(contents.dispatched == 2);
+    CHECK(*run.log->offset_of(next->id) + 1 < std::filesystem::file_size(dir / "lineage.jsonl"));
+}
+
+TEST_CASE("seen.bin records are held in memory until a checkpoint counts them", "[persistence][lineage]") {
+    test::TempDir dir("seen-held");
+    Files run(dir.path(), EvolutionOptions{.population = 8, .seed = 4, .stop = {.max_evaluations = 300}}, {}, false);
+    const auto seen = dir / "seen.bin";
+    const auto finish = [&](std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto job = run.model.propose(0);
+            REQUIRE(job);
+            run.model.complete(job->id, run.score(job->genome));
+        }
+    };
+    finish(20);
+    const auto counted = run.log->seen_records();
+    CHECK(counted == 20);  // one per trained job
+    CHECK(std::filesystem::file_size(seen) == 0);
+    write_run_checkpoint(run.model, run.paths, *run.log);
+    CHECK(std::filesystem::file_size(seen) == counted * 24);
+    CHECK(read_checkpoint(dir / "checkpoint.json").at("seen_records") == counted);
+    CHECK(SeenFile::read(seen, counted).size() == counted);
+    // A full batch of records is written without a checkpoint.
+    finish(SeenFile::held_records + 20);
+    const auto now = run.log->seen_records();
+    CHECK(now > counted + SeenFile::held_records);
+    const auto on_disk = std::filesystem::file_size(seen) / 24;
+    CHECK(on_disk > counted);
+    CHECK(on_disk < now);
+    // The end of the run writes the rest.
+    run.log->on_end(run.model.progress());
+    CHECK(std::filesystem::file_size(seen) == now * 24);
+}

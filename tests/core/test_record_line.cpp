@@ -106,6 +106,60 @@ TEST_CASE("a lineage line parses to what record_to_json builds, for many random 
     }
 }
 
+TEST_CASE("a job line built from its dispatched line is the job line written in full", "[record_line]") {
+    const auto space = evonas::cnn_space(2);
+    Rng rng(20261203);
+    std::string scratch;
+    for (int i = 0; i < 5000; ++i) {
+        auto r = random_record(space, rng, i % 2 == 0);
+        if (rng.chance(0.3)) r.job.attempt = static_cast<std::uint32_t>(2 + rng.index(5));
+        // The dispatched line may follow other text in its buffer: marks count from its start.
+        std::string buffer = rng.chance(0.5) ? random_text(rng, true) : std::string();
+        const auto at = buffer.size();
+        evonas::detail::DispatchedMarks marks;
+        evonas::detail::append_job_line<Genome<LayerGene>>(buffer, r.job, nullptr, space, scratch, &marks);
+        const std::string_view dispatched = std::string_view(buffer).substr(at);
+        std::string dispatched_alone;
+        evonas::append_dispatched_line(dispatched_alone, r.job, space, scratch);
+        REQUIRE(dispatched == dispatched_alone);
+        std::string job_line;
+        evonas::detail::append_job_line_from_dispatched(job_line, dispatched, marks, r.fitness, r.work, r.trained);
+        INFO(dispatched);
+        REQUIRE(job_line == line_of(r, space));
+        // The genome written straight in (no escaping pass) is the same line.
+        std::string straight;
+        evonas::detail::append_job_line<Genome<LayerGene>>(straight, r.job, &r, space, scratch, nullptr, true);
+        REQUIRE(straight == job_line);
+    }
+}
+
+TEST_CASE("a genome's text skips JSON escaping only when its space's names need none", "[record_line]") {
+    CHECK(evonas::detail::genome_text_is_plain<Genome<LayerGene>>(evonas::cnn_space(2)));
+    CHECK(evonas::detail::genome_text_is_plain<Genome<LayerGene>>(evonas::cnn_space(3)));
+    const auto space_with = [](std::string choice, std::string global_name) {
+        return evonas::SearchSpace(
+            "odd", {evonas::LayerType{"conv", {evonas::ParamSpec::choice("act", {"relu", choice}, "relu")}}},
+            {evonas::SectionSpace{"features", {{"conv", 1.0}}, 1, 2}},
+            {evonas::ParamSpec::real(std::move(global_name), 0.0, 1.0, 0.5)});
+    };
+    CHECK(evonas::detail::genome_text_is_plain<Genome<LayerGene>>(space_with("tanh", "lr")));
+    for (const auto& [choice, global] : {std::pair<std::string, std::string>{"ta\"nh", "lr"}, {"tanh", "l\\r"},
+                                         {"t\xc3\xa9", "lr"}, {"tanh", "l\x01r"}}) {
+        const auto space = space_with(choice, global);
+        CHECK_FALSE(evonas::detail::genome_text_is_plain<Genome<LayerGene>>(space));
+        // Such a space's genomes are escaped and read back.
+        JobRecord<Genome<LayerGene>> r;
+        Rng rng(7);
+        r.job.genome = evonas::random_genome(space, rng);  // 1-2 conv layers
+        REQUIRE(r.job.genome.section(0).size() >= 1);
+        r.job.genome.section(0)[0].values[0] = 1.0;  // the odd choice
+        INFO(evonas::genome_text_of(r.job.genome, space));
+        const auto line = line_of(r, space);
+        const auto j = json::parse(line);
+        CHECK(j.at("genome") == evonas::genome_text_of(r.job.genome, space));
+    }
+}
+
 TEST_CASE("a lineage line reads back to the same record", "[record_line]") {
     const auto space = evonas::cnn_space(1);
     Rng rng(7);

@@ -99,10 +99,13 @@ TEST_CASE("a run whose disk fills keeps its last good checkpoint and resumes", "
         FileSizeLimit limit(40000);
         CHECK_THROWS_AS(evolve(space, factory, options), IoError);
     }
-    // The checkpoint on disk is a complete, restorable one.
+    // The checkpoint on disk is a complete, restorable one (its job in
+    // flight, proposed with the result before it, read from the log).
     const auto snapshot = read_checkpoint(dir / "checkpoint.json");
     IslandModel<> probe(space, options.evolution);
-    CHECK_NOTHROW(restore_model(probe, snapshot));
+    CHECK_NOTHROW(restore_model(probe, snapshot, "checkpoint", [&](std::uint64_t, std::uint64_t at) {
+        return read_dispatched_at(dir / "lineage.jsonl", space, at);
+    }));
     const auto finished_before = read_lineage(dir / "lineage.jsonl", space).records.size();
     CHECK(finished_before > 10);
     CHECK(finished_before < 400);

@@ -115,7 +115,8 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
     for (auto& o : observers) model.add_observer(std::move(o));
 
     std::mutex mutex;
-    std::condition_variable changed;
+    std::condition_variable changed;          // a job finished, or the run failed: workers waiting look again
+    std::condition_variable_any watchdog_wake;  // only the watchdog's stop wakes it early
     std::exception_ptr error;
     struct Running {
         bool active = false;
@@ -184,14 +185,18 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
             const typename IslandModel<G>::Prepare prepare = [&trainer](G& genome) {
                 return trainer_check(trainer, genome);
             };
+            // The job proposed together with the last result (one lock and
+            // one lineage write per job); empty: ask for one.
+            std::optional<Job<G>> next;
             for (;;) {
-                std::optional<Job<G>> job;
+                std::optional<Job<G>> job = std::move(next);
+                next.reset();
                 std::stop_token token;
                 std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
                 {
                     std::unique_lock lock(mutex);
-                    for (;;) {
-                        if (error) return;
+                    if (error) return;
+                    while (!job) {
                         model.set_elapsed(clock());
                         job = model.propose_next(prepare);
                         if (job) break;
@@ -201,6 +206,7 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
                         }
                         // Jobs of other workers are in flight; wait for one to finish.
                         changed.wait_for(lock, std::chrono::milliseconds(50));
+                        if (error) return;
                     }
                     auto& r = running[w];
                     r = Running{};
@@ -251,7 +257,9 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
                     running[w].active = false;
                     if (error) return;
                     model.set_elapsed(clock());
-                    model.complete(job->id, std::move(fitness), WorkInfo{w, started, clock()});
+                    next = model.complete_and_propose_next(job->id, std::move(fitness), WorkInfo{w, started, clock()},
+                                                           prepare)
+                               .next;
                     cancel_running();
                     if (checkpoint_due()) checkpoint(lock);
                 }
@@ -279,7 +287,9 @@ EvolutionResult<G> evolve(const std::type_identity_t<space_of<G>>& space, Factor
                 }
                 cancel_running();  // e.g. a stop callback that became true
                 if (out_of_time) changed.notify_all();
-                changed.wait_for(lock, std::chrono::milliseconds(20));
+                // A condition of its own: a finished job does not wake it
+                // (that was a futex wake and a lock handover per job).
+                watchdog_wake.wait_for(lock, stop, std::chrono::milliseconds(20), [] { return false; });
             }
         });
         for (std::size_t w = 0; w < options.workers; ++w) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,14 @@ struct JobRecord {
     Fitness fitness;   ///< its result
     WorkInfo work;     ///< where and when it ran
     bool trained = true;  ///< false when the fitness was reused (duplicate) or the check rejected it
+};
+
+/// What IslandModel::complete_and_propose() returns: the finished job's
+/// record and the worker's next job (nullopt as propose() gives it).
+template <class G>
+struct Handover {
+    JobRecord<G> record;        ///< the job just finished, as complete() returns it
+    std::optional<Job<G>> next;  ///< the next job, or nullopt (stopping, or all in flight)
 };
 
 /// A population member. Satisfies the Scored concept (score, id).

@@ -14,7 +14,8 @@
 // island_model_population.hpp (breeding, insertion, hall of fame, migration),
 // island_model_resume.hpp (replay, requeue: what a resume and a lost worker
 // need), island_model_reports.hpp (early stopping's reports) and
-// island_model_surrogate.hpp (the surrogate pre-screen).
+// island_model_surrogate.hpp (the surrogate pre-screen) and
+// island_model_handover.hpp (a result and the next job in one step).
 #pragma once
 
 #include <algorithm>
@@ -252,6 +253,25 @@ public:
         }
         reports_.forget(job_id);
         return finish(std::move(job), std::move(fitness), work, true);
+    }
+
+    /// complete(job_id, fitness, work), then propose(island, prepare): a
+    /// worker's result and its next job in one step. The observers hear it
+    /// as one batch (Observer::on_batch_begin), so the lineage log writes
+    /// the job line and the next "dispatched" line with one write(2) instead
+    /// of two, before this returns. The write-ahead rule is unchanged: the
+    /// finished job is in the log before the job it influenced leaves. A
+    /// crash inside this call (e.g. in `prepare`) loses the result as a crash
+    /// just before it would: the job is sent again on resume.
+    Handover<G> complete_and_propose(std::uint64_t job_id, Fitness fitness, WorkInfo work, std::size_t island,
+                                     const Prepare& prepare = {}) {
+        return in_one_batch(job_id, std::move(fitness), work, [&] { return propose(island, prepare); });
+    }
+
+    /// complete(), then propose_next(prepare): as complete_and_propose().
+    Handover<G> complete_and_propose_next(std::uint64_t job_id, Fitness fitness, WorkInfo work = {},
+                                          const Prepare& prepare = {}) {
+        return in_one_batch(job_id, std::move(fitness), work, [&] { return propose_next(prepare); });
     }
 
     /// The surrogate pre-screen (EvolutionOptions::surrogate), or null when
@@ -500,6 +520,12 @@ private:
                                   is.breed_rng.state_string()};
     }
 
+    // complete() then `next()`, inside on_batch_begin()/on_batch_end() of
+    // every observer. on_batch_end() runs also when a step throws; then
+    // the step's exception is the one that leaves.
+    template <class Next>
+    Handover<G> in_one_batch(std::uint64_t job_id, Fitness fitness, WorkInfo work, Next&& next);
+
     // `again`: a job sent once before (a retry) is not counted again.
     Job<G> dispatch(Job<G> job, bool again = false) {
         seen_.add_in_flight(job.hash, job.id);
@@ -569,3 +595,4 @@ private:
 #include <evonas/engine/island_model_reports.hpp>
 #include <evonas/engine/island_model_resume.hpp>
 #include <evonas/engine/island_model_surrogate.hpp>
+#include <evonas/engine/island_model_handover.hpp>

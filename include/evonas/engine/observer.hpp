@@ -47,6 +47,16 @@ public:
     virtual void on_checkpoint(const std::filesystem::path& /*path*/, const Progress& /*progress*/) {}
     /// Called once when the run ends (normally or by exception).
     virtual void on_end(const Progress& /*progress*/) {}
+    /// The hooks that follow, up to on_batch_end(), belong to one engine
+    /// call that does two things (IslandModel::complete_and_propose(): a
+    /// result, then the next job). An observer that writes may hold its
+    /// writes until on_batch_end() and make them together: the lineage log
+    /// writes both lines with one write(2).
+    virtual void on_batch_begin() {}
+    /// Ends what on_batch_begin() began. The engine calls it before that
+    /// call returns, also when the call throws (then an exception from here
+    /// is dropped in favour of the first one).
+    virtual void on_batch_end() {}
 };
 
 /// The observers of a run, shared with whoever created them.

@@ -9,7 +9,9 @@
 //                 hypervolume and the job that changed it)
 //
 // A line reaches the kernel before the engine call that wrote it returns,
-// so a killed process loses no finished job; a checkpoint first flushes the
+// so a killed process loses no finished job. A worker's result and its next
+// job (IslandModel::complete_and_propose) are one call: their two lines go
+// out with one write(2) at its end. A checkpoint first flushes the
 // log to disk (fsync), so a node crash loses at most what came after the
 // last checkpoint, and those jobs are trained again. A resume reads only the
 // lines after the checkpoint's byte offset.
@@ -46,10 +48,11 @@ namespace evonas {
 /// An observer that appends the run's events to lineage.jsonl, and each
 /// trained job to the duplicate index file (seen.bin) when given one. A
 /// failed write throws IoError out of the engine call, which stops the run:
-/// no result is ever silently dropped. Thread safety: appends come from one
-/// thread at a time (the engine calls observers from the thread that drives
-/// it, under the driver's lock); sync() may run in another thread at the
-/// same time (a write and an fsync of one descriptor do not race).
+/// no result is ever silently dropped. Thread safety: appends and flush()
+/// come from one thread at a time (the engine calls observers from the
+/// thread that drives it, under the driver's lock); sync() may run in
+/// another thread at the same time (a write and an fsync of one descriptor
+/// do not race).
 template <class G>
 class BasicLineageLog : public Observer<G> {
 public:
@@ -60,7 +63,8 @@ public:
     /// record per trained job.
     BasicLineageLog(std::filesystem::path path, const space_of<G>& space, std::size_t records_before = 0,
                std::shared_ptr<SeenFile> seen = nullptr)
-        : path_(std::move(path)), space_(space), records_(records_before), seen_(std::move(seen)) {
+        : path_(std::move(path)), space_(space), records_(records_before), seen_(std::move(seen)),
+          plain_genome_(detail::genome_text_is_plain<G>(space)) {
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd_ < 0) throw IoError::from_errno(path_, "cannot open the lineage log for appending");
         std::error_code ec;
@@ -76,19 +80,18 @@ public:
     /// Appends a "dispatched" line for `job` (and remembers where it is,
     /// until the job finishes: a checkpoint refers to it by that offset).
     void on_proposed(const Job<G>& job, const Progress&) override {
-        // The genome's JSON text is kept until the job line, which repeats
-        // it: formatting a genome was a third of the log's cost per job.
+        // The line is kept until the job line, which repeats all of it with
+        // the result put in: formatting a genome was a third of the log's
+        // cost per job, the job's other fields most of the rest.
         auto& pending = pending_[job.id];
         pending.offset = bytes_;
-        if (pending.genome_json.capacity() == 0 && !spare_.empty()) {  // a finished job's buffer
-            pending.genome_json = std::move(spare_.back());
+        if (pending.dispatched.capacity() == 0 && !spare_.empty()) {  // a finished job's buffer
+            pending.dispatched = std::move(spare_.back());
             spare_.pop_back();
         }
-        pending.genome_json.clear();
-        detail::append_genome_json(pending.genome_json, job.genome, space_, text_);
-        line_.clear();
-        detail::append_job_line<G>(line_, job, nullptr, space_, text_, &pending.genome_json);
-        write_text(line_);
+        pending.dispatched.clear();
+        detail::append_job_line<G>(pending.dispatched, job, nullptr, space_, text_, &pending.marks, plain_genome_);
+        write_text(pending.dispatched);
     }
 
     /// Appends a "job" line for `record` (and its seen.bin record when it
@@ -96,10 +99,12 @@ public:
     void on_finished(const JobRecord<G>& record, const Progress& progress) override {
         line_.clear();
         const auto pending = pending_.find(record.job.id);
-        detail::append_job_line<G>(line_, record.job, &record, space_, text_,
-                                   pending != pending_.end() && !pending->second.genome_json.empty()
-                                       ? &pending->second.genome_json
-                                       : nullptr);
+        if (pending != pending_.end() && !pending->second.dispatched.empty()) {
+            detail::append_job_line_from_dispatched(line_, pending->second.dispatched, pending->second.marks,
+                                                    record.fitness, record.work, record.trained);
+        } else {  // not dispatched (rejected by the check, a reused twin) or dispatched before a resume
+            detail::append_job_line<G>(line_, record.job, &record, space_, text_, nullptr, plain_genome_);
+        }
         if (progress.front_updates > front_updates_) {  // the front changed with this job
             front_updates_ = progress.front_updates;
             line_ += nlohmann::json{{"type", "front"}, {"job", record.job.id}, {"size", progress.front_size},
@@ -113,7 +118,7 @@ public:
         write_text(line_);
         ++records_;
         if (pending != pending_.end()) {
-            if (spare_.size() < 64) spare_.push_back(std::move(pending->second.genome_json));
+            if (spare_.size() < 64) spare_.push_back(std::move(pending->second.dispatched));
             pending_.erase(pending);
         }
         if (seen_ && record.trained) {
@@ -140,8 +145,33 @@ public:
         write_text(nlohmann::json{{"type", "warning"}, {"text", text}, {"time", progress.elapsed_seconds}}.dump() + "\n");
     }
 
-    /// Flushes the log (and seen.bin) to disk; IoError when that fails.
-    void on_end(const Progress&) override { sync(); }
+    /// Holds the lines that follow until on_batch_end().
+    void on_batch_begin() override { holding_ = true; }
+
+    /// Writes the lines held since on_batch_begin() with one write(2).
+    void on_batch_end() override {
+        holding_ = false;
+        if (held_.empty()) return;
+        struct Clear {  // also when the write fails: the lines are not written twice
+            std::string& text;
+            ~Clear() { text.clear(); }
+        } clear{held_};
+        write_all(held_);
+    }
+
+    /// Writes what is held in memory and flushes the log (and seen.bin) to
+    /// disk; IoError when that fails.
+    void on_end(const Progress&) override {
+        flush();
+        sync();
+    }
+
+    /// Writes the seen.bin records held in memory (SeenFile::flush): call it
+    /// where the model is driven, before a checkpoint counts them
+    /// (take_checkpoint does).
+    void flush() {
+        if (seen_) seen_->flush();
+    }
 
     /// Flushes the log and seen.bin to disk (fsync): what was written so far
     /// survives a crash of the machine, not only of the process.
@@ -171,20 +201,29 @@ public:
     const std::filesystem::path& path() const noexcept { return path_; }
 
 private:
-    // One write(2) per line: the line reaches the kernel before the engine
-    // call returns (no stdio buffer to flush), so a killed process loses no
-    // finished job.
+    // One write(2) per line, or per batch (on_batch_end): the line reaches
+    // the kernel before the engine call returns (no stdio buffer to flush),
+    // so a killed process loses no finished job. `bytes_` counts a held
+    // line at once: a job's "dispatched" offset is where its line will be.
     void write_text(const std::string& line) {
+        if (holding_) {
+            held_ += line;
+        } else {
+            write_all(line);
+        }
+        bytes_ += line.size();
+    }
+
+    void write_all(const std::string& text) {
         std::size_t done = 0;
-        while (done < line.size()) {
-            const auto n = ::write(fd_, line.data() + done, line.size() - done);
+        while (done < text.size()) {
+            const auto n = ::write(fd_, text.data() + done, text.size() - done);
             if (n < 0) {
                 if (errno == EINTR) continue;
                 throw IoError::from_errno(path_, "cannot write to the lineage log");
             }
             done += static_cast<std::size_t>(n);
         }
-        bytes_ += line.size();
     }
 
     std::filesystem::path path_;
@@ -192,17 +231,21 @@ private:
     std::size_t records_ = 0;
     std::uint64_t front_updates_ = 0;  // the Progress::front_updates of the last "front" line
     std::shared_ptr<SeenFile> seen_;
+    bool plain_genome_ = false;  // genome texts need no JSON escaping (detail::genome_text_is_plain)
     int fd_ = -1;
     std::uint64_t bytes_ = 0;
     // A job between its dispatched line and its job line.
     struct Pending {
-        std::uint64_t offset = 0;  // where its dispatched line starts
-        std::string genome_json;   // its genome as the dispatched line wrote it ("" after a resume)
+        std::uint64_t offset = 0;   // where its dispatched line starts
+        std::string dispatched;     // that line ("" after a resume)
+        detail::DispatchedMarks marks;  // its parts, for the job line
     };
     std::unordered_map<std::uint64_t, Pending> pending_;  // job id -> its dispatched line
-    std::vector<std::string> spare_;  // finished jobs' genome buffers, for the next ones
+    std::vector<std::string> spare_;  // finished jobs' line buffers, for the next ones
     std::string line_;  // reused: no allocation per job once they have grown
     std::string text_;
+    bool holding_ = false;  // between on_batch_begin() and on_batch_end()
+    std::string held_;      // the lines held meanwhile
 };
 
 /// The lineage log of the layer genome.

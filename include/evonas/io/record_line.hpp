@@ -13,6 +13,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <fmt/compile.h>
 #include <fmt/format.h>
@@ -199,21 +200,70 @@ inline void append_fitness_json(std::string& out, const Fitness& f) {
 
 namespace detail {
 
-// The job's genome as a JSON string (text notation, escaped).
+inline bool is_plain_json_text(std::string_view s) noexcept { return next_special_json_byte(s, 0) == s.size(); }
+
+// True when every genome of `space` has a text a JSON string holds as it is:
+// a layer genome's text is its space's names and choices, numbers and
+// separators, so it is when those names are. Other genome types: false
+// (their text is escaped).
 template <class G>
-void append_genome_json(std::string& out, const G& genome, const space_of<G>& space, std::string& scratch) {
+bool genome_text_is_plain(const space_of<G>& space) {
+    if constexpr (std::is_same_v<G, Genome<LayerGene>>) {
+        const auto plain_spec = [](const ParamSpec& p) {
+            if (!is_plain_json_text(p.name)) return false;
+            for (const auto& c : p.choices) {
+                if (!is_plain_json_text(c)) return false;
+            }
+            return true;
+        };
+        for (const auto& type : space.layer_types()) {
+            if (!is_plain_json_text(type.name)) return false;
+            for (const auto& p : type.params) {
+                if (!plain_spec(p)) return false;
+            }
+        }
+        for (const auto& g : space.globals()) {
+            if (!plain_spec(g)) return false;
+        }
+        return true;
+    } else {
+        return false;
+    }
+}
+
+// The job's genome as a JSON string (text notation, escaped). `plain`
+// (genome_text_is_plain of the space): written straight in, no escaping
+// pass.
+template <class G>
+void append_genome_json(std::string& out, const G& genome, const space_of<G>& space, std::string& scratch,
+                        bool plain = false) {
+    if (plain) {
+        out += '"';
+        append_genome_text(out, genome, space);
+        out += '"';
+        return;
+    }
     scratch.clear();
     append_genome_text(scratch, genome, space);
     append_json_string(out, scratch);
 }
 
+// Where a dispatched line's parts are (bytes from its start): a job line
+// is that line with the result's fields put in at these two places.
+struct DispatchedMarks {
+    std::size_t after_cursor = 0;  // just after the "cursor" object
+    std::size_t before_type = 0;   // at ",\"type\":\"dispatched\""
+};
+
 // The fields of a job line, or of a dispatched line (record == nullptr), in
-// nlohmann's (sorted) key order. `genome_json`: the genome already as
-// append_genome_json() writes it, or null to write it here.
+// nlohmann's (sorted) key order. `marks`: where a dispatched line's parts
+// are, for append_job_line_from_dispatched(). `plain_genome`: as
+// append_genome_json's `plain`.
 template <class G>
 void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r, const space_of<G>& space,
-                     std::string& scratch, const std::string* genome_json = nullptr) {
+                     std::string& scratch, DispatchedMarks* marks = nullptr, bool plain_genome = false) {
     using namespace std::string_view_literals;  // literals appended with no strlen each
+    const auto start = out.size();
     out += '{';
     if (job.attempt > 1) {
         append_json_key(out, "attempt");
@@ -239,6 +289,7 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
     out += ",\"seq\":"sv;
     append_uint(out, c.seq);
     out += '}';
+    if (marks) marks->after_cursor = out.size() - start;
     if (r) {
         out += ",\"end\":"sv;
         append_json_number(out, r->work.finished);
@@ -246,8 +297,7 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
         append_fitness_json(out, r->fitness);
     }
     out += ",\"genome\":"sv;
-    if (genome_json) out += *genome_json;
-    else append_genome_json(out, job.genome, space, scratch);
+    append_genome_json(out, job.genome, space, scratch, plain_genome);
     out += ",\"hash\":"sv;
     append_hex64_string(out, job.hash);
     out += ",\"id\":"sv;
@@ -283,8 +333,31 @@ void append_job_line(std::string& out, const Job<G>& job, const JobRecord<G>* r,
         append_uint(out, r->work.worker);
         out += "}\n"sv;
     } else {
+        if (marks) marks->before_type = out.size() - start;
         out += ",\"type\":\"dispatched\"}\n"sv;
     }
+}
+
+// The job line of a job whose dispatched line is `dispatched` (written by
+// append_job_line with `marks`), finished with `fitness`, `work` and
+// `trained`: the job's own fields are copied from that line, not formatted
+// again. The same bytes as append_job_line() with the record.
+inline void append_job_line_from_dispatched(std::string& out, std::string_view dispatched,
+                                            const DispatchedMarks& marks, const Fitness& fitness,
+                                            const WorkInfo& work, bool trained) {
+    using namespace std::string_view_literals;
+    out += dispatched.substr(0, marks.after_cursor);
+    out += ",\"end\":"sv;
+    append_json_number(out, work.finished);
+    out += ",\"fitness\":"sv;
+    append_fitness_json(out, fitness);
+    out += dispatched.substr(marks.after_cursor, marks.before_type - marks.after_cursor);
+    out += ",\"start\":"sv;
+    append_json_number(out, work.started);
+    out += trained ? ",\"trained\":true"sv : ",\"trained\":false"sv;
+    out += ",\"type\":\"job\",\"worker\":"sv;
+    append_uint(out, work.worker);
+    out += "}\n"sv;
 }
 
 }  // namespace detail

@@ -157,9 +157,12 @@ struct PendingCheckpoint {
 };
 
 /// Takes a checkpoint of `model` (O(population + islands)); call it where
-/// the model is driven (under the driver's lock).
+/// the model is driven (under the driver's lock). It writes the seen.bin
+/// records the log holds in memory (BasicLineageLog::flush), so the
+/// checkpoint covers only records in the file.
 template <class G>
-PendingCheckpoint take_checkpoint(const IslandModel<G>& model, const BasicLineageLog<G>& log) {
+PendingCheckpoint take_checkpoint(const IslandModel<G>& model, BasicLineageLog<G>& log) {
+    log.flush();
     PendingCheckpoint c;
     auto snapshot = model_snapshot(model, [&log](std::uint64_t id) { return log.offset_of(id); });
     snapshot["lineage_bytes"] = log.bytes();

@@ -3,6 +3,9 @@
 // as jobs finish. A checkpoint records how many records it covers; resume
 // reads those (instead of parsing the whole lineage log to rebuild the
 // index), cuts the file there and appends the jobs it replays from the log.
+// So records after the last checkpoint are never read back: they are held
+// in memory and written a few KiB at a time (and at every checkpoint),
+// not with a write(2) each.
 #pragma once
 
 #include <cerrno>
@@ -48,23 +51,36 @@ inline std::uint64_t get_u64(const unsigned char* p) noexcept {
 }  // namespace detail
 
 /// seen.bin: appends records, reads them back, cuts the file. Thread
-/// safety: one thread at a time (the driver's, as the lineage log).
+/// safety: append(), flush() and truncate() from one thread at a time (the
+/// driver's, as the lineage log); sync() may run in another thread.
 class SeenFile {
 public:
+    /// Records held in memory before they are written (3 KiB).
+    static constexpr std::size_t held_records = 128;
+
     /// Opens (creates) `path` for appending.
     explicit SeenFile(std::filesystem::path path) : path_(std::move(path)) {
         fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd_ < 0) throw IoError::from_errno(path_, "cannot open the duplicate index file");
         const auto size = std::filesystem::file_size(path_);
         records_ = size / detail::seen_record_bytes;
+        held_.reserve(held_records * detail::seen_record_bytes);
     }
+    /// Writes the records still held (errors are dropped here: a resume
+    /// rebuilds records after the last checkpoint from the lineage log).
     ~SeenFile() {
-        if (fd_ >= 0) ::close(fd_);
+        if (fd_ < 0) return;
+        try {
+            flush();
+        } catch (...) {
+        }
+        ::close(fd_);
     }
     SeenFile(const SeenFile&) = delete;
     SeenFile& operator=(const SeenFile&) = delete;
 
-    /// Appends one record (one write(2)). IoError when it fails.
+    /// Appends one record: held in memory, written with the next
+    /// `held_records` - 1 (or by flush()). IoError when a write fails.
     void append(const SeenRecord& r) {
         unsigned char bytes[detail::seen_record_bytes];
         detail::put_u64(bytes, r.hash);
@@ -75,28 +91,40 @@ public:
         std::uint64_t score_bits = 0;
         std::memcpy(&score_bits, &r.seen.score, sizeof score_bits);
         detail::put_u64(bytes + 16, score_bits);
+        held_.insert(held_.end(), bytes, bytes + sizeof bytes);
+        ++records_;
+        if (held_.size() >= held_records * detail::seen_record_bytes) flush();
+    }
+
+    /// Writes the records held in memory (one write(2)). IoError when it fails.
+    void flush() {
         std::size_t done = 0;
-        while (done < sizeof bytes) {
-            const auto n = ::write(fd_, bytes + done, sizeof bytes - done);
+        while (done < held_.size()) {
+            const auto n = ::write(fd_, held_.data() + done, held_.size() - done);
             if (n < 0) {
                 if (errno == EINTR) continue;
+                held_.clear();
                 throw IoError::from_errno(path_, "cannot append to the duplicate index file");
             }
             done += static_cast<std::size_t>(n);
         }
-        ++records_;
+        held_.clear();
     }
 
-    /// Flushes the file to disk (fsync). IoError when that fails.
+    /// Flushes what flush() wrote to disk (fsync); records still held in
+    /// memory are not written here (call flush() first, from the appending
+    /// thread). IoError when it fails.
     void sync() {
         if (::fsync(fd_) != 0) throw IoError::from_errno(path_, "cannot flush the duplicate index file to disk");
     }
 
-    /// Records in the file.
+    /// Records in the file, those held in memory included.
     std::uint64_t records() const noexcept { return records_; }
 
-    /// Cuts the file to its first `count` records.
+    /// Cuts the file to its first `count` records (held records first go to
+    /// the file).
     void truncate(std::uint64_t count) {
+        flush();
         if (::ftruncate(fd_, static_cast<off_t>(count * detail::seen_record_bytes)) != 0) {
             throw IoError::from_errno(path_, "cannot cut the duplicate index file");
         }
@@ -159,6 +187,7 @@ private:
     std::filesystem::path path_;
     int fd_ = -1;
     std::uint64_t records_ = 0;
+    std::vector<unsigned char> held_;  // appended records not written yet
 };
 
 }  // namespace evonas
