@@ -264,15 +264,10 @@ public:
     /// crash inside this call (e.g. in `prepare`) loses the result as a crash
     /// just before it would: the job is sent again on resume.
     Handover<G> complete_and_propose(std::uint64_t job_id, Fitness fitness, WorkInfo work, std::size_t island,
-                                     const Prepare& prepare = {}) {
-        return in_one_batch(job_id, std::move(fitness), work, [&] { return propose(island, prepare); });
-    }
-
+                                     const Prepare& prepare = {});
     /// complete(), then propose_next(prepare): as complete_and_propose().
     Handover<G> complete_and_propose_next(std::uint64_t job_id, Fitness fitness, WorkInfo work = {},
-                                          const Prepare& prepare = {}) {
-        return in_one_batch(job_id, std::move(fitness), work, [&] { return propose_next(prepare); });
-    }
+                                          const Prepare& prepare = {});
 
     /// The surrogate pre-screen (EvolutionOptions::surrogate), or null when
     /// it is off: what it learned, when it last refit.

@@ -10,24 +10,30 @@
 namespace evonas {
 
 template <class G>
+Handover<G> IslandModel<G>::complete_and_propose(std::uint64_t job_id, Fitness fitness, WorkInfo work,
+                                                 std::size_t island, const Prepare& prepare) {
+    return in_one_batch(job_id, std::move(fitness), work, [&] { return propose(island, prepare); });
+}
+
+template <class G>
+Handover<G> IslandModel<G>::complete_and_propose_next(std::uint64_t job_id, Fitness fitness, WorkInfo work,
+                                                      const Prepare& prepare) {
+    return in_one_batch(job_id, std::move(fitness), work, [&] { return propose_next(prepare); });
+}
+
+template <class G>
 template <class Next>
 Handover<G> IslandModel<G>::in_one_batch(std::uint64_t job_id, Fitness fitness, WorkInfo work, Next&& next) {
     for (auto& o : observers_) o->on_batch_begin();
     Handover<G> out;
+    std::exception_ptr failure;  // the step's exception, else the first observer's
     try {
         out.record = complete(job_id, std::move(fitness), work);
         out.next = next();
     } catch (...) {
-        for (auto& o : observers_) {
-            try {
-                o->on_batch_end();
-            } catch (...) {  // the step's exception is the one to report
-            }
-        }
-        throw;
+        failure = std::current_exception();
     }
-    std::exception_ptr failure;  // every observer ends its batch; the first failure is reported
-    for (auto& o : observers_) {
+    for (auto& o : observers_) {  // every observer ends its batch
         try {
             o->on_batch_end();
         } catch (...) {

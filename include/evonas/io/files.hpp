@@ -1,8 +1,10 @@
 // evonas: the file primitives every run file uses: read a whole file, parse
-// JSON with line and column in errors, and replace a file atomically.
+// JSON with line and column in errors, replace a file atomically, and
+// write whole to a descriptor.
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -90,6 +92,27 @@ inline void sync_directory(const std::filesystem::path& dir) {
     (void)dir;
 #endif
 }
+
+#ifdef EVONAS_HAVE_POSIX_IO
+namespace detail {
+
+// Writes all of `bytes` to `fd` (write(2) again after a short write or an
+// interrupted one); IoError(path, `problem`) when it fails. The run files
+// that append (lineage.jsonl, seen.bin) write with it.
+inline void write_whole(int fd, std::string_view bytes, const std::filesystem::path& path, const char* problem) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw IoError::from_errno(path, problem);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace detail
+#endif
 
 /// Replaces `path` with `text` atomically: writes `path.tmp`, flushes it to
 /// disk, renames it over `path` and flushes the directory. A crash or a full disk leaves either

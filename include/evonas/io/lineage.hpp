@@ -152,11 +152,13 @@ public:
     void on_batch_end() override {
         holding_ = false;
         if (held_.empty()) return;
-        struct Clear {  // also when the write fails: the lines are not written twice
-            std::string& text;
-            ~Clear() { text.clear(); }
-        } clear{held_};
-        write_all(held_);
+        try {
+            write_all(held_);
+        } catch (...) {
+            held_.clear();  // a failed write is not made again by a later batch
+            throw;
+        }
+        held_.clear();
     }
 
     /// Writes what is held in memory and flushes the log (and seen.bin) to
@@ -214,17 +216,7 @@ private:
         bytes_ += line.size();
     }
 
-    void write_all(const std::string& text) {
-        std::size_t done = 0;
-        while (done < text.size()) {
-            const auto n = ::write(fd_, text.data() + done, text.size() - done);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw IoError::from_errno(path_, "cannot write to the lineage log");
-            }
-            done += static_cast<std::size_t>(n);
-        }
-    }
+    void write_all(const std::string& text) { detail::write_whole(fd_, text, path_, "cannot write to the lineage log"); }
 
     std::filesystem::path path_;
     const space_of<G>& space_;

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -23,6 +24,7 @@
 
 #include <evonas/engine/duplicate_index.hpp>
 #include <evonas/error.hpp>
+#include <evonas/io/files.hpp>
 
 namespace evonas {
 
@@ -98,15 +100,12 @@ public:
 
     /// Writes the records held in memory (one write(2)). IoError when it fails.
     void flush() {
-        std::size_t done = 0;
-        while (done < held_.size()) {
-            const auto n = ::write(fd_, held_.data() + done, held_.size() - done);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                held_.clear();
-                throw IoError::from_errno(path_, "cannot append to the duplicate index file");
-            }
-            done += static_cast<std::size_t>(n);
+        const std::string_view bytes(reinterpret_cast<const char*>(held_.data()), held_.size());
+        try {
+            detail::write_whole(fd_, bytes, path_, "cannot append to the duplicate index file");
+        } catch (...) {
+            held_.clear();
+            throw;
         }
         held_.clear();
     }
